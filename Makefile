@@ -1,0 +1,33 @@
+# Everything a fresh clone needs: `make demo` (main job on SQLite) and `make test` (whole suite).
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= demo.sqlite
+
+.PHONY: install demo test lint bench clean
+
+$(BIN)/lgtt: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(BIN)/lgtt
+
+install: $(BIN)/lgtt
+
+demo: install
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/python -m sample_graphs.demo $(DEMO_DB)
+	$(BIN)/lgtt --db $(DEMO_DB) threads
+	$(BIN)/lgtt --db $(DEMO_DB) timeline steps-1
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache
