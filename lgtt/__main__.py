@@ -1,0 +1,5 @@
+"""python -m lgtt"""
+
+from lgtt.cli import main
+
+main()

@@ -1,0 +1,124 @@
+"""The Python API behind every command: `lgtt.open(db, graph=...)`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lgtt.errors import LgttError, NotFound
+from lgtt.refs import resolve, split_thread_ref
+from lgtt.serde import BLOCKED, StrictSerializer, graph_allowlist
+from lgtt.store.base import Store
+
+
+class Debugger:
+    """A checkpoint database, optionally with the user's compiled graph."""
+
+    def __init__(self, store: Store, graph: Any = None) -> None:
+        self.store = store
+        self.graph = graph
+
+    # -- helpers ----------------------------------------------------------------
+    @property
+    def triggers(self):
+        from lgtt.nextnodes import graph_triggers
+
+        return graph_triggers(self.graph) if self.graph is not None else None
+
+    def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
+        ids = self.store.checkpoint_ids(thread_id, ns)
+        if not ids:
+            if ns and self.store.thread_exists(thread_id):
+                raise NotFound(f"thread {thread_id!r} has no namespace {ns!r}", f"see `lgtt timeline {thread_id}`")
+            raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
+        return ids
+
+    def resolve(self, thread_id: str, ref: str, ns: str = "") -> tuple[int, str]:
+        """(timeline index, checkpoint id) that `ref` names in `thread_id`."""
+        ids = self.checkpoint_ids(thread_id, ns)
+        i = resolve(str(ref), ids, thread_id)
+        return i, ids[i]
+
+    def resolve_pair(self, default_thread: str, text: str) -> tuple[str, int, str]:
+        """`REF` or `THREAD:REF` -> (thread, index, checkpoint id)."""
+        thread, ref = split_thread_ref(text)
+        if thread is not None and not self.store.thread_exists(thread):
+            thread, ref = None, text  # a ':' inside a plain ref is not a thread separator
+        thread = thread if thread is not None else default_thread
+        i, cid = self.resolve(thread, ref)
+        return thread, i, cid
+
+    def blocked_types(self) -> list[str]:
+        """Types the strict decoder refused to build since the last call (for one warning)."""
+        return BLOCKED.new()
+
+    # -- operations -------------------------------------------------------------
+    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None):
+        """Every thread, newest first. `where` filters on checkpoint metadata (KEY, VALUE)."""
+        from lgtt.ops.threads import list_threads
+
+        return list_threads(self.store, self.triggers, where=where, limit=limit)
+
+    def timeline(self, thread_id: str, ns: str = ""):
+        """Every checkpoint of a thread's namespace, oldest first."""
+        from lgtt.ops.timeline import build_timeline
+
+        return build_timeline(self.store, thread_id, ns, self.triggers)
+
+    def show(self, thread_id: str, ref: str | int | None = None, ns: str = ""):
+        """LangGraph's live view of the thread (no ref) or one checkpoint as recorded."""
+        from lgtt.ops.show import show_checkpoint
+
+        ids = self.checkpoint_ids(thread_id, ns)
+        index = len(ids) - 1 if ref is None else resolve(str(ref), ids, thread_id)
+        return show_checkpoint(self.store, thread_id, index, ids, live=ref is None, ns=ns, graph=self.graph)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Debugger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(db: str | None = None, *, saver: Any = None, graph: Any = None) -> Store:
+    """A Store for a --db spec, a saver object, or the checkpointer of an in-process graph."""
+    serde = StrictSerializer(graph_allowlist(graph) if graph is not None else ())
+    if db is not None:
+        from lgtt.dburl import parse_db
+
+        spec = parse_db(db)
+        if spec.kind == "sqlite":
+            from lgtt.store.sqlite import SqliteStore
+
+            return SqliteStore(spec.target, serde)
+        from lgtt.store.postgres import PostgresStore
+
+        return PostgresStore(spec.target, serde)
+    if saver is None and graph is not None:
+        saver = getattr(graph, "checkpointer", None)
+    if saver is None or isinstance(saver, bool):
+        raise LgttError("no database given", "pass --db PATH|URL (or set LGTT_DB), or --saver module:callable")
+    from lgtt.store.saver import SaverStore
+
+    return SaverStore(saver)
+
+
+def open(db: str | None = None, *, graph: Any = None, saver: Any = None) -> Debugger:  # noqa: A001
+    """Open a checkpoint database read-only.
+
+    `db` is a SQLite path, `sqlite:///path` or `postgresql://…`; or pass `saver` (any
+    BaseCheckpointSaver), or only `graph` compiled with a checkpointer (MemorySaver too).
+    `graph` may be a compiled graph, a StateGraph, or a spec string like "file.py:graph".
+    """
+    if isinstance(graph, str):
+        from lgtt.graphs import load_graph
+
+        graph = load_graph(graph)
+    elif graph is not None and not hasattr(graph, "get_state"):
+        from lgtt.graphs import _as_compiled
+
+        graph = _as_compiled(graph, type(graph).__name__)
+    return Debugger(open_store(db, saver=saver, graph=graph), graph)

@@ -1,0 +1,225 @@
+"""The `lgtt` command line: parse options, call the API, hand results to a renderer."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import typer
+
+from lgtt.errors import LgttError
+
+app = typer.Typer(
+    name="lgtt",
+    help="Time-travel debugger for LangGraph checkpoint databases (SQLite and PostgreSQL).\n\n"
+    "Example: lgtt --db checkpoints.sqlite timeline my-thread",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts (shapes in the README).")
+
+
+class State:
+    """Options given before the command, and the database opened from them."""
+
+    def __init__(self, db: str | None, graph: str | None, saver: str | None) -> None:
+        self.db, self.graph_spec, self.saver_spec = db, graph, saver
+        self._debugger: Any = None
+        self._stack = contextlib.ExitStack()
+
+    def open(self, *, need_graph: bool = False) -> Any:
+        """The Debugger for this invocation (opened once)."""
+        if self._debugger is not None:
+            return self._debugger
+        from lgtt.api import Debugger, open_store
+        from lgtt.graphs import default_spec, load_graph
+
+        spec = self.graph_spec or default_spec()
+        if need_graph and not spec:
+            raise LgttError("this command needs the graph", "pass --graph path/to/file.py:graph (or set LGTT_GRAPH)")
+        graph = load_graph(spec) if spec else None
+        saver = self._load_saver() if self.saver_spec else None
+        if self.db is None and saver is None:
+            raise LgttError("no database given", "pass --db PATH|URL (or set LGTT_DB), or --saver module:callable")
+        store = open_store(self.db, saver=saver, graph=graph)
+        self._stack.callback(store.close)
+        self._debugger = Debugger(store, graph)
+        return self._debugger
+
+    def _load_saver(self) -> Any:
+        from lgtt.graphs import _import_module
+
+        target, _, attr = (self.saver_spec or "").rpartition(":")
+        if not target or not attr:
+            raise LgttError(f"bad --saver {self.saver_spec!r}", "use module:callable returning a BaseCheckpointSaver")
+        factory = getattr(_import_module(target, __import__("pathlib").Path.cwd()), attr, None)
+        if factory is None:
+            raise LgttError(f"{target} has no attribute {attr!r}", "check the name after ':' in --saver")
+        made = factory() if callable(factory) else factory
+        if hasattr(made, "__enter__") and not hasattr(made, "get_tuple"):
+            made = self._stack.enter_context(made)
+        from langgraph.checkpoint.base import BaseCheckpointSaver
+
+        if not isinstance(made, BaseCheckpointSaver):
+            raise LgttError(f"--saver {self.saver_spec} gave a {type(made).__name__}, not a BaseCheckpointSaver", "")
+        return made
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@contextlib.contextmanager
+def handled(ctx: typer.Context) -> Iterator[State]:
+    """Run a command: LgttError (and driver errors) become one line on stderr and an exit code."""
+    state: State = ctx.obj
+    code = 0
+    try:
+        yield state
+        if state._debugger is not None:
+            _warn_blocked(state._debugger)
+    except LgttError as exc:
+        _err(exc.line())
+        code = exc.code
+    except KeyboardInterrupt:
+        _err("interrupted")
+        code = 130
+    except Exception as exc:  # a driver or LangGraph error: one line, no traceback
+        if os.environ.get("LGTT_DEBUG"):
+            raise
+        from lgtt.dburl import redact
+
+        _err(f"error: {type(exc).__name__}: {redact(str(exc)).splitlines()[0] if str(exc) else ''} "
+             "(set LGTT_DEBUG=1 for a traceback)")
+        code = 1
+    finally:
+        state.close()
+    if code:
+        raise typer.Exit(code)
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(f"lgtt: {line}\n")
+
+
+def _warn_blocked(db: Any) -> None:
+    names = db.blocked_types()
+    if names:
+        _err(f"warning: custom types shown as plain data (not in the strict allowlist): {', '.join(names)}; "
+             "pass --graph to get them back as themselves")
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(None, "--db", envvar="LGTT_DB", help="SQLite path, sqlite:///path or postgresql://… URL."),
+    graph: str | None = typer.Option(None, "--graph", envvar="LGTT_GRAPH",
+                                        help="Your graph: file.py:attr, package.module:attr or a langgraph.json id."),
+    saver: str | None = typer.Option(None, "--saver", help="module:callable returning any BaseCheckpointSaver."),
+) -> None:
+    """Time-travel debugger for LangGraph checkpoint databases."""
+    logging.getLogger("langgraph").setLevel(logging.ERROR)
+    ctx.obj = State(db, graph, saver)
+
+
+@app.command()
+def threads(
+    ctx: typer.Context,
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Show at most N threads."),
+    where: list[str] = typer.Option([], "--where", help="KEY=VALUE on checkpoint metadata (repeatable)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """List threads, newest first, with status.
+
+    Example: lgtt --db app.sqlite threads --where user_id=user_001
+    """
+    from lgtt.ops.threads import parse_where
+
+    with handled(ctx) as st:
+        rows = st.open().threads(where=parse_where(where), limit=limit)
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit([r.to_json() for r in rows])
+        else:
+            from lgtt.render.tables import console, threads_table
+
+            console().print(threads_table(rows))
+
+
+@app.command()
+def timeline(
+    ctx: typer.Context,
+    thread: str = typer.Argument(..., help="Thread id."),
+    ns: str = typer.Option("", "--ns", help="Show one subgraph namespace instead of the root."),
+    limit: int = typer.Option(20, "--limit", min=1, help="Show the newest N rows."),
+    all_rows: bool = typer.Option(False, "--all", help="Show every row."),
+    tree: bool = typer.Option(False, "--tree", help="Show the checkpoint tree (branches)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """One row per checkpoint, oldest first: step, source, nodes, changed keys, next.
+
+    Example: lgtt --db app.sqlite timeline chat-1 --all
+    """
+    with handled(ctx) as st:
+        tl = st.open().timeline(thread, ns)
+        rows, hidden = tl.page(None if all_rows else limit)
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit([e.to_json() for e in rows])
+            if hidden:
+                _err(f"{hidden} older row(s) not shown; pass --all")
+            return
+        from lgtt.render.tables import console, timeline_table, timeline_tree
+
+        console().print(timeline_tree(tl) if tree else timeline_table(tl, rows, hidden))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    thread: str = typer.Argument(..., help="Thread id."),
+    ref: str | None = typer.Argument(None, help="Index (0, -1…), checkpoint id or a unique part of one. "
+                                        "None: LangGraph's live view of the thread."),
+    ns: str = typer.Option("", "--ns", help="Checkpoint namespace (subgraph)."),
+    key: str | None = typer.Option(None, "--key", help="Print only this state key's value."),
+    full: bool = typer.Option(False, "--full", help="Do not truncate long values."),
+    internal: bool = typer.Option(False, "--internal", help="Include LangGraph's internal channels."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """A checkpoint's values, next, tasks, interrupts and pending writes.
+
+    Example: lgtt --db app.sqlite show chat-1 -1 --key messages
+    """
+    with handled(ctx) as st:
+        view = st.open().show(thread, ref, ns)
+        if key is not None:
+            if key not in view.values and not (internal and key in view.internal):
+                keys = ", ".join(view.values) or "(none)"
+                raise LgttError(f"no state key {key!r} at this checkpoint", f"keys: {keys}")
+            value = view.values.get(key, view.internal.get(key))
+            from lgtt.render.jsonout import emit
+
+            emit(value)
+            return
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit(view.to_json(internal=internal))
+            return
+        from lgtt.render.tables import console, show_view
+
+        con = console()
+        for part in show_view(view, full=full, internal=internal):
+            con.print(part)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""What each command computes, as plain data; no printing here."""

@@ -1,0 +1,187 @@
+"""`lgtt show`: one checkpoint's state, next, tasks, interrupts and pending writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
+from lgtt.errors import NotFound
+from lgtt.jsonform import to_jsonable
+from lgtt.nextnodes import inferred_triggers, next_nodes
+from lgtt.ops.channels import is_internal
+from lgtt.store.base import ERROR, INTERRUPT, RESUME, Store
+from lgtt.store.common import from_decoded
+
+try:  # LangGraph's own task-id functions, to name tasks that have not written yet
+    from langgraph.pregel._algo import _uuid5_str, _xxhash_str
+except ImportError:  # pragma: no cover - private API moved
+    _uuid5_str = _xxhash_str = None
+
+
+@dataclass
+class TaskView:
+    id: str | None
+    name: str
+    error: str | None = None
+    interrupts: list[dict[str, Any]] = field(default_factory=list)
+    done: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class CheckpointView:
+    thread_id: str
+    ns: str
+    checkpoint_id: str
+    index: int
+    parent_id: str | None
+    created_at: str
+    live: bool
+    values: dict[str, Any]
+    next: list[str]
+    metadata: dict[str, Any]
+    tasks: list[TaskView]
+    interrupts: list[dict[str, Any]]
+    pending_writes: list[dict[str, Any]]
+    internal: dict[str, Any] = field(default_factory=dict)
+    not_rebuilt: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self, *, internal: bool = False) -> dict[str, Any]:
+        d = {
+            "thread_id": self.thread_id,
+            "checkpoint_ns": self.ns,
+            "checkpoint_id": self.checkpoint_id,
+            "index": self.index,
+            "parent_id": self.parent_id,
+            "created_at": self.created_at,
+            "live": self.live,
+            "values": to_jsonable(self.values),
+            "next": list(self.next),
+            "metadata": to_jsonable(self.metadata),
+            "tasks": [t.to_json() for t in self.tasks],
+            "interrupts": self.interrupts,
+            "pending_writes": self.pending_writes,
+            "not_rebuilt": self.not_rebuilt,
+            "notes": self.notes,
+        }
+        if internal:
+            d["internal"] = to_jsonable(self.internal)
+        return d
+
+
+def show_checkpoint(store: Store, thread_id: str, index: int, ids: list[str], *, live: bool,
+                    ns: str = "", graph: Any = None) -> CheckpointView:
+    """The checkpoint at `index` of `ids`: LangGraph's live view when `live`, else as recorded."""
+    cid = ids[index]
+    tup = store.get_tuple(thread_id, ns, cid)
+    if tup is None:
+        raise NotFound(f"checkpoint {cid} of thread {thread_id!r} disappeared", "the database changed meanwhile; retry")
+    raw_values = tup.checkpoint.get("channel_values") or {}
+    internal = {k: v for k, v in raw_values.items() if is_internal(k)}
+    writes = [
+        {"task_id": t, "channel": c, "value": to_jsonable(v)} for t, c, v in tup.pending_writes or []
+    ]
+    if graph is not None:
+        return _with_graph(store, graph, tup, thread_id, ns, index, live, internal, writes)
+    return _without_graph(tup, thread_id, ns, index, live, internal, writes)
+
+
+def _with_graph(store: Store, graph: Any, tup: Any, thread_id: str, ns: str, index: int, live: bool,
+                internal: dict[str, Any], writes: list[dict[str, Any]]) -> CheckpointView:
+    from lgtt.graphs import with_saver
+
+    app = with_saver(graph, store.saver())
+    conf: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
+    if not live:
+        conf["checkpoint_id"] = tup.config["configurable"]["checkpoint_id"]
+    snap = app.get_state({"configurable": conf})
+    values = snap.values if isinstance(snap.values, dict) else {"__root__": snap.values}
+    tasks = [
+        TaskView(
+            id=t.id, name=t.name, error=None if t.error is None else str(t.error),
+            interrupts=[_interrupt_json(i) for i in t.interrupts],
+            done=t.result is not None and t.error is None and not t.interrupts,
+        )
+        for t in snap.tasks
+    ]
+    parent = snap.parent_config["configurable"].get("checkpoint_id") if snap.parent_config else None
+    return CheckpointView(
+        thread_id=thread_id, ns=ns, checkpoint_id=snap.config["configurable"]["checkpoint_id"],
+        index=index, parent_id=parent, created_at=snap.created_at or "", live=live,
+        values=dict(values), next=list(snap.next), metadata=dict(snap.metadata or {}), tasks=tasks,
+        interrupts=[_interrupt_json(i) for i in snap.interrupts], pending_writes=writes, internal=internal,
+    )
+
+
+def _without_graph(tup: Any, thread_id: str, ns: str, index: int, live: bool,
+                   internal: dict[str, Any], writes: list[dict[str, Any]]) -> CheckpointView:
+    cp = tup.checkpoint
+    cid = tup.config["configurable"]["checkpoint_id"]
+    parent = tup.parent_config["configurable"].get("checkpoint_id") if tup.parent_config else None
+    meta = dict(tup.metadata or {})
+    book = from_decoded(cp, cid, parent, ns, meta)
+    names = next_nodes(book, inferred_triggers(cp.get("channel_versions") or {}))
+    values: dict[str, Any] = {}
+    for key, value in (cp.get("channel_values") or {}).items():
+        if not is_internal(key):
+            values[key] = value.value if isinstance(value, _DeltaSnapshot) else value
+    not_rebuilt = sorted(k for k in (meta.get("counters_since_delta_snapshot") or {}) if k not in values)
+    tasks = _tasks(book, names, tup.pending_writes or [], ns)
+    notes = []
+    if not_rebuilt:
+        notes.append(f"{', '.join(not_rebuilt)}: DeltaChannel value not rebuilt (stored as deltas); pass --graph to rebuild")
+    finished = [t for t in tasks if t.done]
+    if live and finished:
+        notes.append("values are as recorded at this checkpoint; pass --graph to see the finished tasks' writes applied")
+    shown_next = [t.name for t in tasks if not t.done] if live else names
+    interrupts = [i for t in tasks for i in t.interrupts]
+    return CheckpointView(
+        thread_id=thread_id, ns=ns, checkpoint_id=cid, index=index, parent_id=parent,
+        created_at=str(cp.get("ts", "")), live=live, values=values, next=shown_next, metadata=meta,
+        tasks=tasks, interrupts=interrupts, pending_writes=writes, internal=internal,
+        not_rebuilt=not_rebuilt, notes=notes,
+    )
+
+
+def _tasks(book: Any, names: list[str], pending: list[tuple[str, str, Any]], ns: str) -> list[TaskView]:
+    """Tasks of the step from `next` and the pending writes (ids as LangGraph derives them)."""
+    by_id: dict[str, list[tuple[str, Any]]] = {}
+    for task_id, chan, value in pending:
+        by_id.setdefault(task_id, []).append((chan, value))
+    sends = [n for n in names]
+    push_count = len(book.internal.get("__pregel_tasks") or ())
+    out = []
+    for i, name in enumerate(sends):
+        push_idx = i if i < push_count else None
+        tid = _task_id(book, name, ns, push_idx)
+        got = by_id.get(tid, []) if tid else []
+        chans = [c for c, _ in got]
+        interrupts = [_interrupt_json(i) for c, v in got if c == INTERRUPT for i in (v or [])]
+        error = next((str(v) for c, v in got if c == ERROR), None)
+        done = bool(got) and error is None and INTERRUPT not in chans and RESUME not in chans
+        out.append(TaskView(id=tid, name=name, error=error, interrupts=interrupts, done=done))
+    return out
+
+
+def _task_id(book: Any, name: str, ns: str, push_idx: int | None) -> str | None:
+    func = _xxhash_str if book.v > 1 else _uuid5_str
+    if func is None:
+        return None
+    id_bytes = bytes.fromhex(book.checkpoint_id.replace("-", ""))
+    task_ns = f"{ns}|{name}" if ns else name
+    step = str((book.step if book.step is not None else -1) + 1)
+    if push_idx is not None:
+        return func(id_bytes, task_ns, step, name, "__pregel_push", str(push_idx))
+    triggers = sorted(c for c in book.channel_versions if c == f"branch:to:{name}" or
+                      (c.startswith("join:") and c.rsplit(":", 1)[1] == name) or
+                      (name == "__start__" and c == "__start__"))
+    return func(id_bytes, task_ns, step, name, "__pregel_pull", *triggers)
+
+
+def _interrupt_json(intr: Any) -> dict[str, Any]:
+    return {"id": getattr(intr, "id", None), "value": to_jsonable(getattr(intr, "value", intr))}

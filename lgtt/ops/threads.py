@@ -1,0 +1,56 @@
+"""`lgtt threads`: every thread with its size, last update and status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lgtt.nextnodes import Triggers, next_nodes
+from lgtt.ops.status import status_of
+from lgtt.store.base import Store
+
+
+@dataclass
+class ThreadInfo:
+    thread_id: str
+    checkpoints: int
+    latest_checkpoint_id: str
+    updated_at: str
+    step: int | None
+    status: str
+    next: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def list_threads(store: Store, triggers: Triggers | None = None,
+                 where: Sequence[tuple[str, Any]] = (), limit: int | None = None) -> list[ThreadInfo]:
+    """Threads newest first (by head checkpoint id), optionally filtered by metadata."""
+    out = []
+    for row in store.threads(where=where, limit=limit):
+        nxt = next_nodes(row.head, triggers)
+        out.append(ThreadInfo(
+            thread_id=row.thread_id,
+            checkpoints=row.checkpoints,
+            latest_checkpoint_id=row.head.checkpoint_id,
+            updated_at=row.head.ts,
+            step=row.head.step,
+            status=status_of(nxt, row.head_writes),
+            next=nxt,
+        ))
+    return out
+
+
+def parse_where(items: Sequence[str]) -> list[tuple[str, str]]:
+    """`KEY=VALUE` strings as pairs."""
+    from lgtt.errors import UsageError
+
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"bad --where {item!r}", "use KEY=VALUE, e.g. --where user_id=u42")
+        out.append((key, value))
+    return out

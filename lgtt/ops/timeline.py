@@ -1,0 +1,149 @@
+"""`lgtt timeline`: one entry per checkpoint of a namespace, oldest first, built from bookkeeping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lgtt.errors import NotFound
+from lgtt.nextnodes import Triggers, inferred_triggers, needs_values, next_nodes
+from lgtt.ops.channels import is_internal
+from lgtt.refs import short_id
+from lgtt.store.base import ERROR, INTERRUPT, Bookkeeping, Store
+
+
+@dataclass
+class TimelineEntry:
+    index: int
+    checkpoint_id: str
+    parent_id: str | None
+    step: int | None
+    source: str
+    created_at: str
+    next: list[str]
+    nodes: list[str]
+    changed: list[str]
+    interrupts: int = 0
+    errors: int = 0
+    branch: int = 0
+    on_head_path: bool = False
+    children: int = 0
+    subgraphs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def short_id(self) -> str:
+        return short_id(self.checkpoint_id)
+
+    def to_json(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["short_id"] = self.short_id
+        return d
+
+
+@dataclass
+class Timeline:
+    thread_id: str
+    ns: str
+    entries: list[TimelineEntry]
+
+    @property
+    def head(self) -> TimelineEntry:
+        return self.entries[-1]
+
+    @property
+    def branches(self) -> int:
+        return 1 + max((e.branch for e in self.entries), default=0)
+
+    def page(self, limit: int | None) -> tuple[list[TimelineEntry], int]:
+        """The newest `limit` entries (all when None) and how many are hidden."""
+        if limit is None or limit >= len(self.entries):
+            return self.entries, 0
+        return self.entries[len(self.entries) - limit :], len(self.entries) - limit
+
+
+def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Triggers | None = None) -> Timeline:
+    """Every checkpoint of `thread_id` in namespace `ns` with next, producers, changed keys and branches."""
+    rows = store.bookkeeping(thread_id, ns)
+    if not rows:
+        if store.thread_exists(thread_id):
+            raise NotFound(f"thread {thread_id!r} has no checkpoints in namespace {ns!r}", f"see `lgtt timeline {thread_id}`")
+        raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
+    # The head's next must be exact; other rows need values only for joins / Send packets.
+    store.complete(thread_id, [r for r in rows if needs_values(r)] + [rows[-1]])
+    if triggers is None:
+        channels: dict[str, None] = {}
+        for r in rows:
+            channels.update(dict.fromkeys(r.channel_versions))
+        triggers = inferred_triggers(channels)
+    special = store.special_writes(thread_id, ns, [r.checkpoint_id for r in rows])
+    by_id = {r.checkpoint_id: r for r in rows}
+    nexts = {r.checkpoint_id: next_nodes(r, triggers) for r in rows}
+    entries = []
+    first_child: dict[str, str] = {}
+    branch_of: dict[str, int] = {}
+    children: dict[str, int] = {}
+    branches = 0
+    for i, r in enumerate(rows):
+        parent = by_id.get(r.parent_id) if r.parent_id else None
+        if parent is None:
+            branch = 0 if i == 0 else (branches := branches + 1)
+        elif r.parent_id in first_child:
+            branches += 1
+            branch = branches
+        else:
+            first_child[r.parent_id] = r.checkpoint_id
+            branch = branch_of[r.parent_id]
+        branch_of[r.checkpoint_id] = branch
+        if r.parent_id:
+            children[r.parent_id] = children.get(r.parent_id, 0) + 1
+        writes = special.get(r.checkpoint_id, [])
+        entries.append(TimelineEntry(
+            index=i,
+            checkpoint_id=r.checkpoint_id,
+            parent_id=r.parent_id,
+            step=r.step,
+            source=r.source,
+            created_at=r.ts,
+            next=nexts[r.checkpoint_id],
+            nodes=_producers(r, parent, nexts),
+            changed=_changed(r, parent),
+            interrupts=sum(1 for _, c in writes if c == INTERRUPT),
+            errors=sum(1 for _, c in writes if c == ERROR),
+            branch=branch,
+        ))
+    head_path = set()
+    cid: str | None = rows[-1].checkpoint_id
+    while cid and cid in by_id and cid not in head_path:
+        head_path.add(cid)
+        cid = by_id[cid].parent_id
+    subgraphs = _subgraphs_by_root(store, thread_id) if ns == "" else {}
+    for e in entries:
+        e.on_head_path = e.checkpoint_id in head_path
+        e.children = children.get(e.checkpoint_id, 0)
+        e.subgraphs = subgraphs.get(e.checkpoint_id, [])
+    return Timeline(thread_id, ns, entries)
+
+
+def _producers(row: Bookkeeping, parent: Bookkeeping | None, nexts: dict[str, list[str]]) -> list[str]:
+    """The node(s) whose writes made this checkpoint."""
+    if row.source == "loop" and parent is not None:
+        return list(dict.fromkeys(nexts[parent.checkpoint_id]))
+    if row.source == "update":
+        before = parent.versions_seen if parent is not None else {}
+        return [n for n, seen in row.versions_seen.items() if before.get(n) != seen]
+    return []
+
+
+def _changed(row: Bookkeeping, parent: Bookkeeping | None) -> list[str]:
+    """State keys this step wrote."""
+    if row.updated_channels is not None:
+        return [c for c in row.updated_channels if not is_internal(c)]
+    before = parent.channel_versions if parent is not None else {}
+    return [c for c, v in row.channel_versions.items() if not is_internal(c) and before.get(c) != v]
+
+
+def _subgraphs_by_root(store: Store, thread_id: str) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for ns, (count, root) in sorted(store.namespaces(thread_id).items()):
+        out.setdefault(root or "", []).append({"ns": ns, "checkpoints": count})
+    return out

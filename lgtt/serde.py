@@ -1,0 +1,125 @@
+"""Strict decoding of checkpoint values with LangGraph's own serializer.
+
+LangGraph's default `JsonPlusSerializer` imports and calls any constructor a blob
+names. lgtt never does: it decodes with the strict allowlist (LangGraph's safe
+types, plus the types a loaded graph's state declares). Types outside it come
+back as plain data and are reported once. Encrypted checkpoints (`msgpack+aes`)
+are read with the key LangGraph reads, `LANGGRAPH_AES_KEY`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from langgraph.checkpoint.serde.base import SerializerProtocol
+from langgraph.checkpoint.serde.event_hooks import register_serde_event_listener
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+from lgtt.errors import LgttError
+
+AES_KEY_ENV = "LANGGRAPH_AES_KEY"
+
+
+class BlockedTypes:
+    """Collects the names of types the strict allowlist refused to build."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self._reported: set[str] = set()
+        register_serde_event_listener(self._on_event)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("kind", "").endswith("blocked"):
+            name = f"{event.get('module')}.{event.get('name')}"
+            if event.get("method"):
+                name += f".{event['method']}"
+            self.names.add(name)
+
+    def new(self) -> list[str]:
+        """Names blocked since the last call (each reported once)."""
+        fresh = sorted(self.names - self._reported)
+        self._reported |= set(fresh)
+        return fresh
+
+
+BLOCKED = BlockedTypes()
+
+
+class StrictSerializer(SerializerProtocol):
+    """JsonPlusSerializer with a strict allowlist, encryption-aware, with clear errors."""
+
+    def __init__(self, allowlist: Iterable[tuple[str, ...]] = ()) -> None:
+        allowed = tuple(allowlist) or None
+        self.inner = JsonPlusSerializer(
+            allowed_msgpack_modules=allowed, allowed_json_modules=None, pickle_fallback=False
+        )
+        self.cipher_serde: SerializerProtocol | None = None
+        if os.environ.get(AES_KEY_ENV):
+            self.cipher_serde = _aes_serde(self.inner)
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        if self.cipher_serde is not None:
+            return self.cipher_serde.dumps_typed(obj)
+        return self.inner.dumps_typed(obj)
+
+    def loads_typed(self, data: tuple[str, bytes]) -> Any:
+        type_, _ = data
+        if "+" in (type_ or ""):
+            if self.cipher_serde is None:
+                raise LgttError(
+                    f"this database holds encrypted checkpoints ({type_})",
+                    f"set {AES_KEY_ENV} to the key the app uses (and install lgtt[encrypted])",
+                )
+            try:
+                return self.cipher_serde.loads_typed(data)
+            except (ValueError, AssertionError) as exc:
+                raise LgttError(
+                    f"could not decrypt a checkpoint ({type_}): {exc}",
+                    f"check that {AES_KEY_ENV} is the key the app writes with",
+                ) from None
+        if type_ == "pickle":
+            raise LgttError(
+                "a checkpoint value is stored as pickle",
+                "lgtt never unpickles checkpoint data (it can run code); re-save it with the default serializer",
+            )
+        try:
+            return self.inner.loads_typed(data)
+        except NotImplementedError as exc:
+            raise LgttError(f"unknown serialization type in checkpoint: {exc}", "") from None
+
+
+def _aes_serde(inner: SerializerProtocol) -> SerializerProtocol:
+    from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+
+    try:
+        return EncryptedSerializer.from_pycryptodome_aes(serde=inner)
+    except ImportError:
+        raise LgttError(
+            f"{AES_KEY_ENV} is set but pycryptodome is not installed",
+            "pip install 'lgtt[encrypted]'",
+        ) from None
+    except ValueError as exc:
+        raise LgttError(str(exc), f"set {AES_KEY_ENV} to a 16, 24 or 32 byte key") from None
+
+
+def graph_allowlist(graph: Any) -> set[tuple[str, ...]]:
+    """The types a compiled graph's schemas declare, as LangGraph's strict mode collects them."""
+    builder = getattr(graph, "builder", None)
+    if builder is None:
+        return set()
+    try:
+        from langgraph._internal._serde import build_serde_allowlist
+    except ImportError:  # private helper moved: fall back to the safe types only
+        return set()
+    schemas = [builder.state_schema, builder.input_schema, builder.output_schema]
+    if getattr(builder, "context_schema", None) is not None:
+        schemas.append(builder.context_schema)
+    for node in builder.nodes.values():
+        if getattr(node, "input_schema", None) is not None:
+            schemas.append(node.input_schema)
+    try:
+        return set(build_serde_allowlist(schemas=schemas, channels=builder.channels) or ())
+    except Exception:
+        return set()

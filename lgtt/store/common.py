@@ -1,0 +1,82 @@
+"""Helpers shared by the SQL backends: turning raw rows into Bookkeeping."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langgraph.checkpoint.serde.base import SerializerProtocol
+
+from lgtt.store import scan
+from lgtt.store.base import Bookkeeping
+
+
+def load_metadata(raw: Any) -> dict[str, Any]:
+    """Checkpoint metadata as stored (JSON text/bytes in SQLite, jsonb in Postgres)."""
+    if raw is None:
+        return {}
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        raw = bytes(raw).decode()
+    return json.loads(raw)
+
+
+def from_decoded(checkpoint: dict[str, Any], cid: str, parent: str | None, ns: str,
+                 metadata: dict[str, Any]) -> Bookkeeping:
+    """Bookkeeping of a checkpoint dict already decoded by a saver."""
+    values = checkpoint.get("channel_values") or {}
+    return Bookkeeping(
+        checkpoint_id=cid,
+        parent_id=parent,
+        ns=ns,
+        metadata=metadata,
+        ts=str(checkpoint.get("ts", "")),
+        v=int(checkpoint.get("v", 0) or 0),
+        channel_versions=dict(checkpoint.get("channel_versions") or {}),
+        versions_seen={k: dict(v) for k, v in (checkpoint.get("versions_seen") or {}).items()},
+        updated_channels=checkpoint.get("updated_channels"),
+        present=set(values),
+        internal={k: v for k, v in values.items() if k.startswith(scan.VALUE_PREFIXES)},
+    )
+
+
+def from_blob(type_: str | None, blob: bytes, cid: str, parent: str | None, ns: str,
+              metadata: dict[str, Any], serde: SerializerProtocol, *, full: bool) -> Bookkeeping:
+    """Bookkeeping of an inline msgpack checkpoint (SQLite), skipping the state values."""
+    if type_ != "msgpack":
+        return from_decoded(serde.loads_typed((type_, blob)), cid, parent, ns, metadata)
+    head = scan.head_fields(blob)
+    tail = None if full else scan.tail_fields(blob)
+    present: set[str] | None = None
+    internal: dict[str, Any] = {}
+    if tail is None:
+        tail, present, raw = scan.full_fields(blob)
+        internal = {k: serde.loads_typed(("msgpack", v)) for k, v in raw.items()}
+    return Bookkeeping(
+        checkpoint_id=cid,
+        parent_id=parent,
+        ns=ns,
+        metadata=metadata,
+        ts=str(head.get("ts", "")),
+        v=int(head.get("v", 0) or 0),
+        channel_versions=dict(tail.get("channel_versions") or {}),
+        versions_seen={k: dict(v) for k, v in (tail.get("versions_seen") or {}).items()},
+        updated_channels=tail.get("updated_channels"),
+        present=present,
+        internal=internal,
+    )
+
+
+def match_values(value: Any) -> tuple[Any, Any]:
+    """A --where value as the JSON value it parses to, and as the plain string typed."""
+    raw = value if isinstance(value, str) else str(value)
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = raw
+    if isinstance(parsed, bool):
+        parsed = int(parsed)
+    if not isinstance(parsed, (str, int, float)) and parsed is not None:
+        parsed = raw
+    return parsed, raw

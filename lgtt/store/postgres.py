@@ -1,0 +1,221 @@
+"""PostgreSQL backend: the tables `PostgresSaver` writes, read in read-only transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
+
+from lgtt.dburl import redact
+from lgtt.errors import LgttError
+from lgtt.serde import StrictSerializer
+from lgtt.store.base import Bookkeeping, ThreadRow
+from lgtt.store.common import load_metadata, match_values
+
+TABLES_SQL = """
+SELECT table_name FROM information_schema.tables
+WHERE table_schema = ANY(current_schemas(false))
+  AND table_name IN ('checkpoints', 'checkpoint_blobs', 'checkpoint_writes', 'checkpoint_migrations')
+"""
+CHECKPOINT_COLUMNS_SQL = """
+SELECT column_name FROM information_schema.columns
+WHERE table_schema = ANY(current_schemas(false)) AND table_name = 'checkpoints'
+"""
+MIGRATION_SQL = "SELECT max(v) FROM checkpoint_migrations"
+
+# Which channels hold a value: inline primitives in the jsonb, or a non-empty blob at the
+# checkpoint's version; and the blobs of the internal channels that decide `next`.
+BOOKKEEPING_COLUMNS = """
+c.checkpoint_id, c.parent_checkpoint_id, c.checkpoint - 'channel_values' AS book, c.metadata,
+ARRAY(SELECT jsonb_object_keys(c.checkpoint -> 'channel_values')) AS inline_keys,
+ARRAY(
+    SELECT bl.channel FROM jsonb_each_text(c.checkpoint -> 'channel_versions') v
+    JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id AND bl.checkpoint_ns = c.checkpoint_ns
+        AND bl.channel = v.key AND bl.version = v.value
+    WHERE bl.type <> 'empty'
+) AS blob_keys,
+ARRAY(
+    SELECT array[convert_to(bl.channel, 'UTF8'), convert_to(bl.type, 'UTF8'), bl.blob]
+    FROM jsonb_each_text(c.checkpoint -> 'channel_versions') v
+    JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id AND bl.checkpoint_ns = c.checkpoint_ns
+        AND bl.channel = v.key AND bl.version = v.value
+    WHERE bl.type <> 'empty' AND (bl.channel LIKE 'join:%%' OR bl.channel = '__pregel_tasks')
+) AS internal_blobs
+"""
+HEADS_SQL = """
+SELECT thread_id, count(*) AS n, max(checkpoint_id) AS head
+FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id
+"""
+WHERE_ANY_METADATA_SQL = """
+EXISTS (SELECT 1 FROM checkpoints m WHERE m.thread_id = h.thread_id
+        AND (m.metadata @> %s::jsonb OR m.metadata @> %s::jsonb))
+"""
+THREADS_SQL = """
+SELECT c.thread_id, h.n, {columns}
+FROM ({heads}) h
+JOIN checkpoints c ON c.thread_id = h.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = h.head
+{where}
+ORDER BY c.checkpoint_id DESC
+{limit}
+"""
+HEAD_WRITES_SQL = f"""
+SELECT w.thread_id, w.task_id, w.channel
+FROM ({HEADS_SQL}) h
+JOIN checkpoint_writes w ON w.thread_id = h.thread_id AND w.checkpoint_ns = '' AND w.checkpoint_id = h.head
+WHERE w.channel IN ('__error__', '__interrupt__', '__resume__')
+"""
+THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = %s LIMIT 1"
+BOOKKEEPING_SQL = f"""
+SELECT {BOOKKEEPING_COLUMNS}
+FROM checkpoints c WHERE c.thread_id = %s AND c.checkpoint_ns = %s ORDER BY c.checkpoint_id
+"""
+IDS_SQL = "SELECT checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id"
+SPECIAL_WRITES_SQL = """
+SELECT checkpoint_id, task_id, channel FROM checkpoint_writes
+WHERE thread_id = %s AND checkpoint_ns = %s AND channel IN ('__error__', '__interrupt__', '__resume__')
+"""
+NAMESPACES_SQL = """
+SELECT DISTINCT ON (checkpoint_ns) checkpoint_ns, count(*) OVER (PARTITION BY checkpoint_ns), metadata
+FROM checkpoints WHERE thread_id = %s AND checkpoint_ns <> ''
+ORDER BY checkpoint_ns, checkpoint_id
+"""
+ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
+
+
+def connect(url: str, *, read_only: bool = True) -> Any:
+    """A psycopg connection as PostgresSaver expects it; read-only sessions by default."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    try:
+        conn = psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row, connect_timeout=10)
+    except psycopg.Error as exc:
+        detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        raise LgttError(f"cannot connect to PostgreSQL at {redact(url)}: {detail}",
+                        "check that the server is running and the URL is right") from None
+    if read_only:
+        conn.execute("SET default_transaction_read_only = on")
+    return conn
+
+
+class PostgresStore:
+    """Reads `checkpoints`, `checkpoint_blobs` and `checkpoint_writes` of a PostgresSaver database."""
+
+    kind = "postgres"
+
+    def __init__(self, url: str, serde: StrictSerializer | None = None) -> None:
+        self.url = url
+        self.display = redact(url)
+        self.serde = serde or StrictSerializer()
+        self.conn = connect(url)
+        try:
+            self._check_schema()
+        except Exception:
+            self.conn.close()
+            raise
+
+    def _check_schema(self) -> None:
+        from langgraph.checkpoint.postgres.base import MIGRATIONS
+
+        tables = {r["table_name"] for r in self.conn.execute(TABLES_SQL)}
+        missing = {"checkpoints", "checkpoint_blobs", "checkpoint_writes"} - tables
+        if missing:
+            raise LgttError(f"{self.display} has no LangGraph checkpoint tables (missing: {', '.join(sorted(missing))})",
+                            "point --db at the database your app's PostgresSaver writes")
+        cols = {r["column_name"] for r in self.conn.execute(CHECKPOINT_COLUMNS_SQL)}
+        if "checkpoint_id" not in cols:
+            raise LgttError(f"{self.display} uses the ShallowPostgresSaver layout (one checkpoint per thread, no history)",
+                            "lgtt needs the history PostgresSaver keeps; there is no timeline to travel in")
+        if "checkpoint_migrations" in tables:
+            (row,) = self.conn.execute(MIGRATION_SQL).fetchall()
+            version = row["max"]
+            if version is not None and version > len(MIGRATIONS) - 1:
+                raise LgttError(f"{self.display} is at checkpoint schema version {version}, newer than the "
+                                f"installed langgraph-checkpoint-postgres knows ({len(MIGRATIONS) - 1})",
+                                "upgrade lgtt's environment: pip install -U langgraph-checkpoint-postgres")
+
+    def _book(self, r: dict[str, Any], ns: str) -> Bookkeeping:
+        book = r["book"]
+        internal = {}
+        for chan, type_, blob in r["internal_blobs"] or []:
+            internal[bytes(chan).decode()] = self.serde.loads_typed((bytes(type_).decode(), bytes(blob)))
+        return Bookkeeping(
+            checkpoint_id=r["checkpoint_id"], parent_id=r["parent_checkpoint_id"], ns=ns,
+            metadata=load_metadata(r["metadata"]), ts=str(book.get("ts", "")), v=int(book.get("v", 0) or 0),
+            channel_versions=dict(book.get("channel_versions") or {}),
+            versions_seen={k: dict(v) for k, v in (book.get("versions_seen") or {}).items()},
+            updated_channels=book.get("updated_channels"),
+            present=set(r["inline_keys"] or ()) | set(r["blob_keys"] or ()),
+            internal=internal,
+        )
+
+    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None) -> list[ThreadRow]:
+        from psycopg.types.json import Jsonb
+
+        params: list[Any] = []
+        clauses = []
+        for key, value in where:
+            clauses.append(WHERE_ANY_METADATA_SQL)
+            parsed, raw = match_values(value)
+            params += [Jsonb({key: parsed}), Jsonb({key: raw})]
+        sql = THREADS_SQL.format(columns=BOOKKEEPING_COLUMNS, heads=HEADS_SQL,
+                                 where=("WHERE " + " AND ".join(clauses)) if clauses else "",
+                                 limit="LIMIT %s" if limit else "")
+        if limit:
+            params.append(limit)
+        rows = [ThreadRow(r["thread_id"], r["n"], self._book(r, ""), []) for r in self.conn.execute(sql, params)]
+        by_id = {r.thread_id: r for r in rows}
+        for w in self.conn.execute(HEAD_WRITES_SQL):
+            if w["thread_id"] in by_id:
+                by_id[w["thread_id"]].head_writes.append((w["task_id"], w["channel"]))
+        return rows
+
+    def thread_exists(self, thread_id: str) -> bool:
+        return bool(self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchall())
+
+    def bookkeeping(self, thread_id: str, ns: str = "") -> list[Bookkeeping]:
+        out = []
+        with self.conn.cursor() as cur:
+            cur.execute(BOOKKEEPING_SQL, (thread_id, ns))
+            while batch := cur.fetchmany(512):
+                out.extend(self._book(r, ns) for r in batch)
+        return out
+
+    def complete(self, thread_id: str, rows: Sequence[Bookkeeping]) -> None:
+        """Postgres rows always know which channels hold values."""
+
+    def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
+        return [r["checkpoint_id"] for r in self.conn.execute(IDS_SQL, (thread_id, ns))]
+
+    def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        wanted = set(checkpoint_ids)
+        out: dict[str, list[tuple[str, str]]] = {}
+        for r in self.conn.execute(SPECIAL_WRITES_SQL, (thread_id, ns)):
+            if r["checkpoint_id"] in wanted:
+                out.setdefault(r["checkpoint_id"], []).append((r["task_id"], r["channel"]))
+        return out
+
+    def namespaces(self, thread_id: str) -> dict[str, tuple[int, str | None]]:
+        return {
+            r["checkpoint_ns"]: (r["count"], (load_metadata(r["metadata"]).get("parents") or {}).get(""))
+            for r in self.conn.execute(NAMESPACES_SQL, (thread_id,))
+        }
+
+    def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None) -> CheckpointTuple | None:
+        conf: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
+        if checkpoint_id:
+            conf["checkpoint_id"] = checkpoint_id
+        return self.saver().get_tuple({"configurable": conf})
+
+    def saver(self) -> BaseCheckpointSaver:
+        from langgraph.checkpoint.postgres import PostgresSaver
+
+        return PostgresSaver(self.conn, serde=self.serde)  # no setup(): it would migrate the user's DB
+
+    def iter_threads(self) -> Iterator[str]:
+        for r in self.conn.execute(ALL_THREADS_SQL):
+            yield r["thread_id"]
+
+    def close(self) -> None:
+        self.conn.close()

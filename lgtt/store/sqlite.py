@@ -1,0 +1,209 @@
+"""SQLite backend: the tables `SqliteSaver` writes, read through a read-only connection."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from lgtt.errors import LgttError
+from lgtt.serde import StrictSerializer
+from lgtt.store import scan
+from lgtt.store.base import Bookkeeping, ThreadRow
+from lgtt.store.common import from_blob, load_metadata, match_values
+
+TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table'"
+COLUMNS_SQL = "SELECT name FROM pragma_table_info(?)"
+
+HEADS_SQL = """
+SELECT thread_id, COUNT(*) AS n, MAX(checkpoint_id) AS head
+FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id
+"""
+WHERE_ANY_METADATA_SQL = """
+EXISTS (SELECT 1 FROM checkpoints m WHERE m.thread_id = h.thread_id
+        AND json_extract(CAST(m.metadata AS TEXT), ?) IN (?, ?))
+"""
+THREADS_SQL = """
+SELECT c.thread_id, h.n, c.checkpoint_id, c.parent_checkpoint_id, c.type, c.checkpoint, c.metadata
+FROM ({heads}) h
+JOIN checkpoints c ON c.thread_id = h.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = h.head
+{where}
+ORDER BY c.checkpoint_id DESC
+{limit}
+"""
+HEAD_WRITES_SQL = f"""
+SELECT w.thread_id, w.task_id, w.channel
+FROM ({HEADS_SQL}) h
+JOIN writes w ON w.thread_id = h.thread_id AND w.checkpoint_ns = '' AND w.checkpoint_id = h.head
+WHERE w.channel IN ('__error__', '__interrupt__', '__resume__')
+"""
+THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
+BOOKKEEPING_SQL = """
+SELECT checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata
+FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id
+"""
+CHECKPOINT_BLOB_SQL = """
+SELECT type, checkpoint FROM checkpoints
+WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
+"""
+IDS_SQL = "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id"
+SPECIAL_WRITES_SQL = """
+SELECT checkpoint_id, task_id, channel FROM writes
+WHERE thread_id = ? AND checkpoint_ns = ? AND channel IN ('__error__', '__interrupt__', '__resume__')
+"""
+NAMESPACES_SQL = """
+SELECT checkpoint_ns, COUNT(*), MIN(checkpoint_id) FROM checkpoints
+WHERE thread_id = ? AND checkpoint_ns != '' GROUP BY checkpoint_ns
+"""
+METADATA_SQL = "SELECT metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
+ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
+
+REQUIRED = {
+    "checkpoints": {"thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type", "checkpoint", "metadata"},
+    "writes": {"thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "idx", "channel", "type", "value"},
+}
+
+
+def connect_readonly(path: str) -> sqlite3.Connection:
+    """Open a SQLite file read-only; never creates it, never writes to it."""
+    p = Path(path)
+    if not p.exists():
+        raise LgttError(f"database file not found: {path}", "check the --db path (lgtt never creates a database)")
+    if p.is_dir():
+        raise LgttError(f"{path} is a directory, not a database file", "pass the SQLite file itself to --db")
+    uri = f"file:{quote(str(p.resolve()))}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        conn.execute(TABLES_SQL).fetchall()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            raise LgttError(f"{path} is not a SQLite database", "pass the checkpoint database your app's SqliteSaver writes") from None
+        if "unable to open" in str(exc) and not os.access(p.parent, os.W_OK):
+            # A WAL database in a folder we cannot write: read the main file as it is.
+            conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?immutable=1", uri=True, check_same_thread=False)
+            conn.execute(TABLES_SQL).fetchall()
+            return conn
+        raise LgttError(f"cannot open {path}: {exc}", "check the file's permissions") from None
+    return conn
+
+
+class SqliteStore:
+    """Reads the `checkpoints` and `writes` tables of a SqliteSaver database."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: str, serde: StrictSerializer | None = None) -> None:
+        self.path = path
+        self.display = path
+        self.serde = serde or StrictSerializer()
+        self.conn = connect_readonly(path)
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        tables = {r[0] for r in self.conn.execute(TABLES_SQL)}
+        missing = [t for t in REQUIRED if t not in tables]
+        if missing:
+            raise LgttError(
+                f"{self.path} has no LangGraph checkpoint tables (missing: {', '.join(missing)})",
+                "point --db at the file your app's SqliteSaver writes",
+            )
+        for table, needed in REQUIRED.items():
+            cols = {r[0] for r in self.conn.execute(COLUMNS_SQL, (table,))}
+            if not needed <= cols:
+                raise LgttError(
+                    f"{self.path}: table {table!r} does not have the SqliteSaver layout "
+                    f"(missing columns: {', '.join(sorted(needed - cols))})",
+                    "lgtt reads databases written by langgraph-checkpoint-sqlite",
+                )
+        self.has_task_path = "task_path" in {r[0] for r in self.conn.execute(COLUMNS_SQL, ("writes",))}
+
+    # -- reads -----------------------------------------------------------------
+    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None) -> list[ThreadRow]:
+        params: list[Any] = []
+        clauses = []
+        for key, value in where:
+            clauses.append(WHERE_ANY_METADATA_SQL)
+            params += [_json_path(key), *match_values(value)]
+        sql = THREADS_SQL.format(
+            heads=HEADS_SQL,
+            where=("WHERE " + " AND ".join(clauses)) if clauses else "",
+            limit="LIMIT ?" if limit else "",
+        )
+        if limit:
+            params.append(limit)
+        rows = []
+        for tid, n, cid, parent, type_, blob, meta in self.conn.execute(sql, params):
+            head = from_blob(type_, blob, cid, parent, "", load_metadata(meta), self.serde, full=True)
+            rows.append(ThreadRow(tid, n, head, []))
+        by_id = {r.thread_id: r for r in rows}
+        for tid, task, chan in self.conn.execute(HEAD_WRITES_SQL):
+            if tid in by_id:
+                by_id[tid].head_writes.append((task, chan))
+        return rows
+
+    def thread_exists(self, thread_id: str) -> bool:
+        return self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchone() is not None
+
+    def bookkeeping(self, thread_id: str, ns: str = "") -> list[Bookkeeping]:
+        out = []
+        cur = self.conn.execute(BOOKKEEPING_SQL, (thread_id, ns))
+        while batch := cur.fetchmany(256):
+            for cid, parent, type_, blob, meta in batch:
+                out.append(from_blob(type_, blob, cid, parent, ns, load_metadata(meta), self.serde, full=False))
+        return out
+
+    def complete(self, thread_id: str, rows: Sequence[Bookkeeping]) -> None:
+        for row in rows:
+            if row.present is not None:
+                continue
+            type_, blob = self.conn.execute(CHECKPOINT_BLOB_SQL, (thread_id, row.ns, row.checkpoint_id)).fetchone()
+            _, row.present, raw = scan.full_fields(blob)
+            row.internal = {k: self.serde.loads_typed((type_, v)) for k, v in raw.items()}
+
+    def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
+        return [r[0] for r in self.conn.execute(IDS_SQL, (thread_id, ns))]
+
+    def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        wanted = set(checkpoint_ids)
+        out: dict[str, list[tuple[str, str]]] = {}
+        for cid, task, chan in self.conn.execute(SPECIAL_WRITES_SQL, (thread_id, ns)):
+            if cid in wanted:
+                out.setdefault(cid, []).append((task, chan))
+        return out
+
+    def namespaces(self, thread_id: str) -> dict[str, tuple[int, str | None]]:
+        out: dict[str, tuple[int, str | None]] = {}
+        for ns, n, first in self.conn.execute(NAMESPACES_SQL, (thread_id,)).fetchall():
+            (meta,) = self.conn.execute(METADATA_SQL, (thread_id, ns, first)).fetchone()
+            out[ns] = (n, (load_metadata(meta).get("parents") or {}).get(""))
+        return out
+
+    def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None) -> CheckpointTuple | None:
+        conf: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
+        if checkpoint_id:
+            conf["checkpoint_id"] = checkpoint_id
+        return self.saver().get_tuple({"configurable": conf})
+
+    def saver(self) -> BaseCheckpointSaver:
+        saver = SqliteSaver(self.conn, serde=self.serde)
+        saver.is_setup = True  # setup() would switch to WAL and create tables: never on a read
+        saver._has_task_path = self.has_task_path
+        return saver
+
+    def iter_threads(self) -> Iterator[str]:
+        for (tid,) in self.conn.execute(ALL_THREADS_SQL):
+            yield tid
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _json_path(key: str) -> str:
+    return '$."' + key.replace('"', '\\"') + '"'
