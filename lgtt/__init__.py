@@ -5,8 +5,18 @@
         db.threads(); db.timeline("t1"); db.show("t1", -1)
 """
 
-from lgtt.api import Debugger, open
+from typing import Any
+
 from lgtt.errors import LgttError
 
 __all__ = ["Debugger", "LgttError", "open"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # LangGraph is imported on first use, so `lgtt --help` stays fast.
+    if name in ("open", "Debugger"):
+        from lgtt import api
+
+        return getattr(api, name)
+    raise AttributeError(name)

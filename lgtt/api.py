@@ -17,6 +17,7 @@ class Debugger:
     def __init__(self, store: Store, graph: Any = None) -> None:
         self.store = store
         self.graph = graph
+        self._blocked_mark = dict(BLOCKED.counts)
 
     # -- helpers ----------------------------------------------------------------
     @property
@@ -50,7 +51,9 @@ class Debugger:
 
     def blocked_types(self) -> list[str]:
         """Types the strict decoder refused to build since the last call (for one warning)."""
-        return BLOCKED.new()
+        names = BLOCKED.since(self._blocked_mark)
+        self._blocked_mark = dict(BLOCKED.counts)
+        return names
 
     # -- operations -------------------------------------------------------------
     def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None):

@@ -23,11 +23,10 @@ AES_KEY_ENV = "LANGGRAPH_AES_KEY"
 
 
 class BlockedTypes:
-    """Collects the names of types the strict allowlist refused to build."""
+    """Counts, per type name, how often the strict allowlist refused to build it."""
 
     def __init__(self) -> None:
-        self.names: set[str] = set()
-        self._reported: set[str] = set()
+        self.counts: dict[str, int] = {}
         register_serde_event_listener(self._on_event)
 
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -35,13 +34,11 @@ class BlockedTypes:
             name = f"{event.get('module')}.{event.get('name')}"
             if event.get("method"):
                 name += f".{event['method']}"
-            self.names.add(name)
+            self.counts[name] = self.counts.get(name, 0) + 1
 
-    def new(self) -> list[str]:
-        """Names blocked since the last call (each reported once)."""
-        fresh = sorted(self.names - self._reported)
-        self._reported |= set(fresh)
-        return fresh
+    def since(self, mark: dict[str, int]) -> list[str]:
+        """Names blocked since `mark` (a copy of `counts` taken earlier)."""
+        return sorted(n for n, c in self.counts.items() if c > mark.get(n, 0))
 
 
 BLOCKED = BlockedTypes()

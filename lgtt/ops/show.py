@@ -9,7 +9,7 @@ from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
 from lgtt.errors import NotFound
 from lgtt.jsonform import to_jsonable
-from lgtt.nextnodes import inferred_triggers, next_nodes
+from lgtt.nextnodes import next_nodes
 from lgtt.ops.channels import is_internal
 from lgtt.store.base import ERROR, INTERRUPT, RESUME, Store
 from lgtt.store.common import from_decoded
@@ -125,7 +125,7 @@ def _without_graph(tup: Any, thread_id: str, ns: str, index: int, live: bool,
     parent = tup.parent_config["configurable"].get("checkpoint_id") if tup.parent_config else None
     meta = dict(tup.metadata or {})
     book = from_decoded(cp, cid, parent, ns, meta)
-    names = next_nodes(book, inferred_triggers(cp.get("channel_versions") or {}))
+    names = next_nodes(book)
     values: dict[str, Any] = {}
     for key, value in (cp.get("channel_values") or {}).items():
         if not is_internal(key):

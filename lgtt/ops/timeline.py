@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lgtt.errors import NotFound
-from lgtt.nextnodes import Triggers, inferred_triggers, needs_values, next_nodes
+from lgtt.nextnodes import Triggers, needs_values, next_nodes
 from lgtt.ops.channels import is_internal
 from lgtt.refs import short_id
 from lgtt.store.base import ERROR, INTERRUPT, Bookkeeping, Store
@@ -70,11 +70,6 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
         raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
     # The head's next must be exact; other rows need values only for joins / Send packets.
     store.complete(thread_id, [r for r in rows if needs_values(r)] + [rows[-1]])
-    if triggers is None:
-        channels: dict[str, None] = {}
-        for r in rows:
-            channels.update(dict.fromkeys(r.channel_versions))
-        triggers = inferred_triggers(channels)
     special = store.special_writes(thread_id, ns, [r.checkpoint_id for r in rows])
     by_id = {r.checkpoint_id: r for r in rows}
     nexts = {r.checkpoint_id: next_nodes(r, triggers) for r in rows}
