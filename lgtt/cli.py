@@ -182,7 +182,10 @@ def timeline(
         console().print(timeline_tree(tl) if tree else timeline_table(tl, rows, hidden))
 
 
-@app.command()
+NEGATIVE_OK = {"ignore_unknown_options": True}  # so `-1` is a REF, not an option
+
+
+@app.command(context_settings=NEGATIVE_OK)
 def show(
     ctx: typer.Context,
     thread: str = typer.Argument(..., help="Thread id."),
