@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -144,8 +145,8 @@ def test_graph_that_raises_on_import(sqlite_demo, tmp_path):
 def test_graph_spec_forms_and_langgraph_json(sqlite_demo, tmp_path):
     ok = lgtt("--db", str(sqlite_demo), "--graph", "sample_graphs.steps:builder", "show", "steps-1", "--json")
     assert ok.returncode == 0, ok.stderr
-    (tmp_path / "langgraph.json").write_text(
-        '{"graphs": {"agent": "%s/sample_graphs/steps.py:graph"}}' % ROOT)
+    spec = json.dumps({"graphs": {"agent": f"{ROOT}/sample_graphs/steps.py:graph"}})
+    (tmp_path / "langgraph.json").write_text(spec)
     by_id = lgtt("--db", str(sqlite_demo), "--graph", "agent", "show", "steps-1", "--json", cwd=tmp_path)
     implicit = lgtt("--db", str(sqlite_demo), "show", "steps-1", "--json", cwd=tmp_path)
     assert by_id.returncode == 0 and implicit.returncode == 0, by_id.stderr + implicit.stderr
@@ -238,8 +239,6 @@ def test_encrypted_checkpoints_need_the_key(tmp_path):
     assert_one_line_error(lgtt("--db", str(path), "show", "enc-1"), "encrypted", "LANGGRAPH_AES_KEY")
     proc = lgtt("--db", str(path), "show", "enc-1", "--json", env={"LANGGRAPH_AES_KEY": key})
     assert proc.returncode == 0, proc.stderr
-    import json
-
     assert json.loads(proc.stdout)["values"] == json.loads(json.dumps(expected))
 
 
