@@ -286,3 +286,22 @@ def test_postgres_read_commands_do_not_write(demo):
     with psycopg.connect(demo.url) as conn:
         assert conn.execute(query).fetchone() == before
     assert PG_URL
+
+
+def test_saver_spec_reads_through_any_saver(sqlite_demo, tmp_path):
+    """--saver module:callable: the generic path gives the same answers as the SQL fast path."""
+    (tmp_path / "my_saver.py").write_text(
+        "import os, sqlite3\n"
+        "from langgraph.checkpoint.sqlite import SqliteSaver\n"
+        "def make():\n"
+        "    conn = sqlite3.connect(os.environ['DEMO_DB'], check_same_thread=False)\n"
+        "    saver = SqliteSaver(conn)\n"
+        "    saver.is_setup = True\n"
+        "    return saver\n")
+    env = {"DEMO_DB": str(sqlite_demo)}
+    for args in (["threads", "--json"], ["timeline", "fanout-1", "--all", "--json"], ["show", "hitl-1", "--json"]):
+        generic = lgtt("--saver", "my_saver:make", *args, env=env, cwd=tmp_path)
+        fast = lgtt("--db", str(sqlite_demo), *args, cwd=tmp_path)
+        assert generic.returncode == 0 and fast.returncode == 0, generic.stderr + fast.stderr
+        assert json.loads(generic.stdout) == json.loads(fast.stdout), args
+    assert_one_line_error(lgtt("--saver", "my_saver:nothing", "threads", env=env, cwd=tmp_path), "no attribute")
