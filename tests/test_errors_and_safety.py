@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgpack
 import pytest
-from conftest import PG_URL, require_pg
+from conftest import require_pg
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -270,22 +270,27 @@ def test_postgres_newer_schema_is_refused():
         assert_one_line_error(lgtt("--db", url, "threads"), "newer than the installed")
 
 
-def test_postgres_read_commands_do_not_write(demo):
-    if demo.kind != "postgres":
-        pytest.skip("postgres only")
+def test_postgres_read_commands_do_not_write(tmp_path):
+    require_pg()
     import psycopg
+    from conftest import open_backend
+
+    from sample_graphs import SCENARIOS, compile_with
 
     query = ("SELECT (SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM checkpoints t), "
              "(SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM checkpoint_writes t), "
              "(SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM checkpoint_blobs t), "
              "(SELECT max(v) FROM checkpoint_migrations)")
-    with psycopg.connect(demo.url) as conn:
-        before = conn.execute(query).fetchone()
-    for args in (["threads"], ["timeline", "chat-1", "--json"], ["show", "hitl-1", "--json"]):
-        assert lgtt("--db", demo.url, *args).returncode == 0
-    with psycopg.connect(demo.url) as conn:
-        assert conn.execute(query).fetchone() == before
-    assert PG_URL
+    with open_backend("postgres", tmp_path) as pg:
+        for name in ("chat", "hitl"):
+            SCENARIOS[name].scenario(compile_with(SCENARIOS[name], pg.saver), name)
+        with psycopg.connect(pg.url) as conn:
+            before = conn.execute(query).fetchone()
+        for args in (["threads"], ["timeline", "chat-1", "--json"], ["show", "hitl-1", "--json"]):
+            assert lgtt("--db", pg.url, *args).returncode == 0
+        with psycopg.connect(pg.url) as conn:
+            assert conn.execute(query).fetchone() == before
+        assert before[0] is not None
 
 
 def test_saver_spec_reads_through_any_saver(sqlite_demo, tmp_path):
