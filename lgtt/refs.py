@@ -12,8 +12,13 @@ SHORT_LEN = 12
 
 
 def short_id(checkpoint_id: str) -> str:
-    """The id as the timeline shows it: its last 12 hex digits (uuid6 ids share their start)."""
-    return checkpoint_id.replace("-", "")[-SHORT_LEN:]
+    """The id as the timeline shows it: its last 12 hex digits (uuid6 ids share their start),
+    longer if needed so that it holds a letter (an all-digit ref would read as an index)."""
+    flat = checkpoint_id.replace("-", "")
+    n = SHORT_LEN
+    while n < len(flat) and flat[-n:].isdigit():
+        n += 1
+    return flat[-n:]
 
 
 def split_thread_ref(text: str) -> tuple[str | None, str]:
