@@ -76,6 +76,26 @@ class Debugger:
         index = len(ids) - 1 if ref is None else resolve(str(ref), ids, thread_id)
         return show_checkpoint(self.store, thread_id, index, ids, live=ref is None, ns=ns, graph=self.graph)
 
+    def diff(self, thread_id: str, a: str | int, b: str | int | None = None, internal: bool = False):
+        """What changed: checkpoint `a` against its parent (no `b`), or `a` -> `b` (`THREAD:REF` allowed)."""
+        from lgtt.ops.diff import diff_views
+
+        thread_a, ia, _ = self.resolve_pair(thread_id, str(a))
+        view_a = self.show(thread_a, ia)
+        if b is None:
+            parent = None
+            if view_a.parent_id is not None:
+                parent = self.show(thread_a, self.resolve(thread_a, view_a.parent_id)[0])
+            return diff_views(parent, view_a, internal=internal)
+        thread_b, ib, _ = self.resolve_pair(thread_id, str(b))
+        return diff_views(view_a, self.show(thread_b, ib), internal=internal)
+
+    def compare(self, thread_a: str, thread_b: str):
+        """Two threads' current paths side by side: common prefix, divergence, what each did after."""
+        from lgtt.ops.compare import compare_threads
+
+        return compare_threads(self, thread_a, thread_b)
+
     def close(self) -> None:
         self.store.close()
 

@@ -224,5 +224,59 @@ def show(
             con.print(part)
 
 
+@app.command(context_settings=NEGATIVE_OK)
+def diff(
+    ctx: typer.Context,
+    thread: str = typer.Argument(..., help="Thread id."),
+    a: str = typer.Argument(..., help="REF (or THREAD:REF). Alone: compared with its parent (what that step changed)."),
+    b: str | None = typer.Argument(None, help="REF (or THREAD:REF): show A → B."),
+    internal: bool = typer.Option(False, "--internal", help="Include LangGraph's internal channels."),
+    full: bool = typer.Option(False, "--full", help="Do not truncate long values."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """What changed between two checkpoints' values (nested keys, list items, messages by id).
+
+    Example: lgtt --db app.sqlite diff chat-1 -1      (what the last step changed)
+    """
+    with handled(ctx) as st:
+        d = st.open().diff(thread, a, b, internal=internal)
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit(d.ops)
+            for note in d.notes:
+                _err(f"note: {note}")
+            return
+        from lgtt.render.diffview import diff_view
+        from lgtt.render.tables import console
+
+        console().print(diff_view(d, full=full))
+
+
+@app.command()
+def compare(
+    ctx: typer.Context,
+    thread_a: str = typer.Argument(..., help="Thread id."),
+    thread_b: str = typer.Argument(..., help="Thread id."),
+    full: bool = typer.Option(False, "--full", help="Do not truncate long values."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Two threads' current paths: common prefix, divergence point, what each did after it.
+
+    Example: lgtt --db app.sqlite compare chat-1 chat-2
+    """
+    with handled(ctx) as st:
+        c = st.open().compare(thread_a, thread_b)
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit(c.to_json())
+            return
+        from lgtt.render.diffview import compare_view
+        from lgtt.render.tables import console
+
+        console().print(compare_view(c, full=full))
+
+
 def main() -> None:
     app()

@@ -310,3 +310,14 @@ def test_saver_spec_reads_through_any_saver(sqlite_demo, tmp_path):
         assert generic.returncode == 0 and fast.returncode == 0, generic.stderr + fast.stderr
         assert json.loads(generic.stdout) == json.loads(fast.stdout), args
     assert_one_line_error(lgtt("--saver", "my_saver:nothing", "threads", env=env, cwd=tmp_path), "no attribute")
+
+
+def test_short_ids_never_read_as_an_index():
+    from lgtt.refs import resolve, short_id
+
+    ids = ["1f1e8ca3-80c1-6975-8001-000000000000", "1f1e8ca3-80c1-6975-8001-123456789012",
+           "1f1e8ca3-80c1-6975-8001-e7b00e39d7a8"]
+    shown = [short_id(i) for i in ids]
+    assert all(not s.isdigit() for s in shown)
+    assert [resolve(s, ids, "t") for s in shown] == [0, 1, 2]
+    assert shown[2] == "e7b00e39d7a8"
