@@ -56,6 +56,23 @@ class StrictSerializer(SerializerProtocol):
         if os.environ.get(AES_KEY_ENV):
             self.cipher_serde = _aes_serde(self.inner)
 
+    def unwrap(self, data: tuple[str, bytes]) -> tuple[str, bytes]:
+        """Decrypt a stored (type, bytes) pair to its plain form, without decoding values."""
+        type_, raw = data
+        if "+" not in (type_ or ""):
+            return data
+        if self.cipher_serde is None:
+            self.loads_typed(data)  # raises the clear "encrypted" error
+        inner, cipher_name = type_.split("+", 1)
+        return inner, self.cipher_serde.cipher.decrypt(cipher_name, raw)  # type: ignore[union-attr]
+
+    def wrap(self, data: tuple[str, bytes], like: str) -> tuple[str, bytes]:
+        """Encrypt a plain (type, bytes) pair again when the row it came from (`like`) was encrypted."""
+        if "+" not in (like or "") or self.cipher_serde is None:
+            return data
+        cipher_name, enc = self.cipher_serde.cipher.encrypt(data[1])  # type: ignore[union-attr]
+        return f"{data[0]}+{cipher_name}", enc
+
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
         if self.cipher_serde is not None:
             return self.cipher_serde.dumps_typed(obj)

@@ -73,3 +73,29 @@ def test_send_fanout_keeps_duplicates_in_order(backend):
     with lgtt.open(backend.url, graph=fanout.graph) as db:
         tl, hist = assert_same_as_history(db, app, "fo-1")
     assert any(e.next.count("worker") == 3 for e in tl.entries)
+
+
+def test_large_states_read_from_the_blob_edges(backend):
+    """States larger than the edge window: bookkeeping read from the ends still matches LangGraph."""
+    app = compile_with(steps, backend.saver)
+    app.invoke({"task_id": "x" * 60_000, "total_steps": 3, "steps_completed": ["y" * 30_000]}, cfg("big-1"))
+    app.update_state(cfg("big-1"), {"total_steps": 4})
+    app.invoke(None, cfg("big-1"))
+    with lgtt.open(backend.url, graph=steps.graph) as db:
+        assert_same_as_history(db, app, "big-1")
+    with lgtt.open(backend.url) as db:
+        tl = db.timeline("big-1")
+    hist = list(reversed(list(app.get_state_history(cfg("big-1")))))
+    assert [sorted(e.next) for e in tl.entries] == [sorted(s.next) for s in hist]
+    assert [e.created_at for e in tl.entries] == [s.created_at for s in hist]
+    if backend.kind == "sqlite":
+        import sqlite3
+
+        from lgtt.store.sqlite import EDGE
+
+        with sqlite3.connect(backend.url) as conn:
+            sizes = [n for (n,) in conn.execute("SELECT length(checkpoint) FROM checkpoints WHERE thread_id='big-1'")]
+        assert min(sizes) > EDGE, "every row is larger than the edge window"
+        with lgtt.open(backend.url) as db:
+            rows = db.store.bookkeeping("big-1")
+        assert all(r.present is None for r in rows), "no row fell back to reading the whole blob"

@@ -1,4 +1,4 @@
-"""JSON output for scripts: one document on stdout."""
+"""JSON output for scripts: one document on stdout (indented on a terminal, compact in pipes)."""
 
 from __future__ import annotations
 
@@ -10,4 +10,5 @@ from lgtt.jsonform import to_jsonable
 
 
 def emit(doc: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(doc), indent=2, ensure_ascii=False) + "\n")
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(to_jsonable(doc), indent=indent, ensure_ascii=False) + "\n")

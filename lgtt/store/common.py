@@ -41,6 +41,19 @@ def from_decoded(checkpoint: dict[str, Any], cid: str, parent: str | None, ns: s
     )
 
 
+def from_edges(start: bytes, end: bytes, cid: str, parent: str | None, ns: str,
+               metadata: dict[str, Any]) -> Bookkeeping | None:
+    """Bookkeeping from the first and last bytes of a msgpack checkpoint; None when they do not suffice."""
+    try:
+        head = scan.head_fields(start)
+    except Exception:
+        return None
+    tail = scan.tail_fields(end)
+    if tail is None or "ts" not in head:
+        return None
+    return _book(head, tail, cid, parent, ns, metadata, None, {})
+
+
 def from_blob(type_: str | None, blob: bytes, cid: str, parent: str | None, ns: str,
               metadata: dict[str, Any], serde: SerializerProtocol, *, full: bool) -> Bookkeeping:
     """Bookkeeping of an inline msgpack checkpoint (SQLite), skipping the state values."""
@@ -53,6 +66,11 @@ def from_blob(type_: str | None, blob: bytes, cid: str, parent: str | None, ns: 
     if tail is None:
         tail, present, raw = scan.full_fields(blob)
         internal = {k: serde.loads_typed(("msgpack", v)) for k, v in raw.items()}
+    return _book(head, tail, cid, parent, ns, metadata, present, internal)
+
+
+def _book(head: dict[str, Any], tail: dict[str, Any], cid: str, parent: str | None, ns: str,
+          metadata: dict[str, Any], present: set[str] | None, internal: dict[str, Any]) -> Bookkeeping:
     return Bookkeeping(
         checkpoint_id=cid,
         parent_id=parent,

@@ -25,23 +25,28 @@ WHERE table_schema = ANY(current_schemas(false)) AND table_name = 'checkpoints'
 MIGRATION_SQL = "SELECT max(v) FROM checkpoint_migrations"
 
 # Which channels hold a value: inline primitives in the jsonb, or a non-empty blob at the
-# checkpoint's version; and the blobs of the internal channels that decide `next`.
+# checkpoint's version. Blob presence is read once per thread (or per set of heads) and joined
+# in Python: a per-row subquery over jsonb_each is planned badly and goes quadratic.
 BOOKKEEPING_COLUMNS = """
-c.checkpoint_id, c.parent_checkpoint_id, c.checkpoint - 'channel_values' AS book, c.metadata,
-ARRAY(SELECT jsonb_object_keys(c.checkpoint -> 'channel_values')) AS inline_keys,
-ARRAY(
-    SELECT bl.channel FROM jsonb_each_text(c.checkpoint -> 'channel_versions') v
-    JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id AND bl.checkpoint_ns = c.checkpoint_ns
-        AND bl.channel = v.key AND bl.version = v.value
-    WHERE bl.type <> 'empty'
-) AS blob_keys,
-ARRAY(
-    SELECT array[convert_to(bl.channel, 'UTF8'), convert_to(bl.type, 'UTF8'), bl.blob]
-    FROM jsonb_each_text(c.checkpoint -> 'channel_versions') v
-    JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id AND bl.checkpoint_ns = c.checkpoint_ns
-        AND bl.channel = v.key AND bl.version = v.value
-    WHERE bl.type <> 'empty' AND (bl.channel LIKE 'join:%%' OR bl.channel = '__pregel_tasks')
-) AS internal_blobs
+c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.checkpoint - 'channel_values' AS book, c.metadata,
+ARRAY(SELECT jsonb_object_keys(c.checkpoint -> 'channel_values')) AS inline_keys
+"""
+INTERNAL_CHANNEL = "(channel LIKE 'join:%%' OR channel = '__pregel_tasks')"
+BLOB_VERSIONS_SQL = f"""
+SELECT channel, version, CASE WHEN {INTERNAL_CHANNEL} THEN type END AS type,
+       CASE WHEN {INTERNAL_CHANNEL} THEN blob END AS blob
+FROM checkpoint_blobs WHERE thread_id = %s AND checkpoint_ns = %s AND type <> 'empty'
+"""
+HEAD_BLOBS_SQL = f"""
+SELECT c.thread_id, b.channel, b.version,
+       CASE WHEN {INTERNAL_CHANNEL.replace('channel', 'b.channel')} THEN b.type END AS type,
+       CASE WHEN {INTERNAL_CHANNEL.replace('channel', 'b.channel')} THEN b.blob END AS blob
+FROM ({{heads}}) h
+JOIN checkpoints c ON c.thread_id = h.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = h.head
+CROSS JOIN LATERAL jsonb_each_text(c.checkpoint -> 'channel_versions') v
+JOIN checkpoint_blobs b ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key
+    AND b.version = v.value
+WHERE b.type <> 'empty'
 """
 HEADS_SQL = """
 SELECT thread_id, count(*) AS n, max(checkpoint_id) AS head
@@ -52,7 +57,7 @@ EXISTS (SELECT 1 FROM checkpoints m WHERE m.thread_id = h.thread_id
         AND (m.metadata @> %s::jsonb OR m.metadata @> %s::jsonb))
 """
 THREADS_SQL = """
-SELECT c.thread_id, h.n, {columns}
+SELECT h.n, {columns}
 FROM ({heads}) h
 JOIN checkpoints c ON c.thread_id = h.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = h.head
 {where}
@@ -135,18 +140,25 @@ class PostgresStore:
                                 f"installed langgraph-checkpoint-postgres knows ({len(MIGRATIONS) - 1})",
                                 "upgrade lgtt's environment: pip install -U langgraph-checkpoint-postgres")
 
-    def _book(self, r: dict[str, Any], ns: str) -> Bookkeeping:
+    def _book(self, r: dict[str, Any], ns: str, blobs: dict[tuple[str, str], Any]) -> Bookkeeping:
+        """`blobs`: (channel, version) -> (type, bytes) for internal channels, else None, for non-empty blobs."""
         book = r["book"]
+        versions = dict(book.get("channel_versions") or {})
+        present = set(r["inline_keys"] or ())
         internal = {}
-        for chan, type_, blob in r["internal_blobs"] or []:
-            internal[bytes(chan).decode()] = self.serde.loads_typed((bytes(type_).decode(), bytes(blob)))
+        for chan, version in versions.items():
+            key = (chan, str(version))
+            if key in blobs:
+                present.add(chan)
+                if blobs[key] is not None:
+                    internal[chan] = self.serde.loads_typed(blobs[key])
         return Bookkeeping(
             checkpoint_id=r["checkpoint_id"], parent_id=r["parent_checkpoint_id"], ns=ns,
             metadata=load_metadata(r["metadata"]), ts=str(book.get("ts", "")), v=int(book.get("v", 0) or 0),
-            channel_versions=dict(book.get("channel_versions") or {}),
+            channel_versions=versions,
             versions_seen={k: dict(v) for k, v in (book.get("versions_seen") or {}).items()},
             updated_channels=book.get("updated_channels"),
-            present=set(r["inline_keys"] or ()) | set(r["blob_keys"] or ()),
+            present=present,
             internal=internal,
         )
 
@@ -164,7 +176,11 @@ class PostgresStore:
                                  limit="LIMIT %s" if limit else "")
         if limit:
             params.append(limit)
-        rows = [ThreadRow(r["thread_id"], r["n"], self._book(r, ""), []) for r in self.conn.execute(sql, params)]
+        raw = self.conn.execute(sql, params).fetchall()
+        blobs: dict[str, dict[tuple[str, str], Any]] = {}
+        for b in self.conn.execute(HEAD_BLOBS_SQL.format(heads=HEADS_SQL)):
+            blobs.setdefault(b["thread_id"], {})[(b["channel"], b["version"])] = _typed(b)
+        rows = [ThreadRow(r["thread_id"], r["n"], self._book(r, "", blobs.get(r["thread_id"], {})), []) for r in raw]
         by_id = {r.thread_id: r for r in rows}
         for w in self.conn.execute(HEAD_WRITES_SQL):
             if w["thread_id"] in by_id:
@@ -175,11 +191,12 @@ class PostgresStore:
         return bool(self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchall())
 
     def bookkeeping(self, thread_id: str, ns: str = "") -> list[Bookkeeping]:
+        blobs = {(b["channel"], b["version"]): _typed(b) for b in self.conn.execute(BLOB_VERSIONS_SQL, (thread_id, ns))}
         out = []
         with self.conn.cursor() as cur:
             cur.execute(BOOKKEEPING_SQL, (thread_id, ns))
             while batch := cur.fetchmany(512):
-                out.extend(self._book(r, ns) for r in batch)
+                out.extend(self._book(r, ns, blobs) for r in batch)
         return out
 
     def complete(self, thread_id: str, rows: Sequence[Bookkeeping]) -> None:
@@ -219,3 +236,7 @@ class PostgresStore:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _typed(row: dict[str, Any]) -> tuple[str, bytes] | None:
+    return None if row["type"] is None else (row["type"], bytes(row["blob"]))

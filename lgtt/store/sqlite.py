@@ -16,7 +16,7 @@ from lgtt.errors import LgttError
 from lgtt.serde import StrictSerializer
 from lgtt.store import scan
 from lgtt.store.base import Bookkeeping, ThreadRow
-from lgtt.store.common import from_blob, load_metadata, match_values
+from lgtt.store.common import from_blob, from_edges, load_metadata, match_values
 
 TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table'"
 COLUMNS_SQL = "SELECT name FROM pragma_table_info(?)"
@@ -44,8 +44,12 @@ JOIN writes w ON w.thread_id = h.thread_id AND w.checkpoint_ns = '' AND w.checkp
 WHERE w.channel IN ('__error__', '__interrupt__', '__resume__')
 """
 THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
-BOOKKEEPING_SQL = """
-SELECT checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata
+# The bookkeeping sits at the end of the msgpack map and v/ts/id at its start: read only those
+# ends of each (possibly huge) state blob; the whole blob only when the ends do not parse.
+EDGE = 16384
+BOOKKEEPING_SQL = f"""
+SELECT checkpoint_id, parent_checkpoint_id, type, length(checkpoint),
+       substr(checkpoint, 1, 256), substr(checkpoint, -{EDGE}), metadata
 FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id
 """
 CHECKPOINT_BLOB_SQL = """
@@ -155,15 +159,27 @@ class SqliteStore:
         out = []
         cur = self.conn.execute(BOOKKEEPING_SQL, (thread_id, ns))
         while batch := cur.fetchmany(256):
-            for cid, parent, type_, blob, meta in batch:
-                out.append(from_blob(type_, blob, cid, parent, ns, load_metadata(meta), self.serde, full=False))
+            for cid, parent, type_, size, start, end, meta in batch:
+                meta = load_metadata(meta)
+                book = None
+                if type_ == "msgpack" and size > EDGE:
+                    book = from_edges(start, end, cid, parent, ns, meta)
+                if book is None:
+                    blob = end if size <= EDGE else self._blob(thread_id, ns, cid)[1]
+                    book = from_blob(type_, blob, cid, parent, ns, meta, self.serde, full=False)
+                out.append(book)
         return out
+
+    def _blob(self, thread_id: str, ns: str, checkpoint_id: str) -> tuple[str, bytes]:
+        return self.conn.execute(CHECKPOINT_BLOB_SQL, (thread_id, ns, checkpoint_id)).fetchone()
 
     def complete(self, thread_id: str, rows: Sequence[Bookkeeping]) -> None:
         for row in rows:
             if row.present is not None:
                 continue
-            type_, blob = self.conn.execute(CHECKPOINT_BLOB_SQL, (thread_id, row.ns, row.checkpoint_id)).fetchone()
+            type_, blob = self._blob(thread_id, row.ns, row.checkpoint_id)
+            if type_ != "msgpack":
+                type_, blob = self.serde.unwrap((type_, blob))
             _, row.present, raw = scan.full_fields(blob)
             row.internal = {k: self.serde.loads_typed((type_, v)) for k, v in raw.items()}
 

@@ -1,0 +1,117 @@
+"""SQLite writes: copying a thread's path for `fork`, in one transaction, as raw rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from lgtt.errors import LgttError
+
+BUSY_TIMEOUT_MS = 30_000
+
+PATH_LINKS_SQL = "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
+NS_ROWS_SQL = "SELECT checkpoint_ns, checkpoint_id, metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns != ''"
+THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
+# (ns, id) pairs arrive as one JSON array: no temp tables, no parameter limits.
+PAIRS = "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)"
+COPY_CHECKPOINTS_SQL = f"""
+INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+SELECT ?, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata
+FROM checkpoints WHERE thread_id = ? AND (checkpoint_ns, checkpoint_id) IN ({PAIRS})
+"""
+COPY_WRITES_SQL = f"""
+INSERT INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value)
+SELECT ?, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value
+FROM writes WHERE thread_id = ? AND (checkpoint_ns, checkpoint_id) IN ({PAIRS})
+"""
+ROW_SQL = """
+SELECT parent_checkpoint_id, type, checkpoint, metadata FROM checkpoints
+WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
+"""
+INSERT_CHECKPOINT_SQL = """
+INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def connect_readwrite(path: str) -> sqlite3.Connection:
+    """A read-write connection to an existing file; no schema setup, no journal-mode change."""
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=rw"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+class _TxSqliteSaver(SqliteSaver):
+    """The official saver, writing inside the caller's open transaction (it never commits)."""
+
+    @contextmanager
+    def cursor(self, transaction: bool = True) -> Iterator[sqlite3.Cursor]:
+        cur = self.conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+
+class SqliteWriter:
+    """Transactions that change a SqliteSaver database."""
+
+    def __init__(self, path: str, serde: Any, has_task_path: bool = True) -> None:
+        self.conn = connect_readwrite(path)
+        self.serde = serde
+        self.has_task_path = has_task_path
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LgttError(f"cannot lock the database for writing: {exc}", "retry when the app is idle") from None
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def thread_exists(self, thread_id: str) -> bool:
+        return self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchone() is not None
+
+    def parent_links(self, thread_id: str) -> dict[str, str | None]:
+        return dict(self.conn.execute(PATH_LINKS_SQL, (thread_id,)).fetchall())
+
+    def namespace_rows(self, thread_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(ns, cid, json.loads(meta) if meta else {}) for ns, cid, meta in self.conn.execute(NS_ROWS_SQL, (thread_id,))]
+
+    def copy_rows(self, src: str, dst: str, checkpoints: Sequence[tuple[str, str]], writes: Sequence[tuple[str, str]]) -> int:
+        """Copy checkpoints and writes (by (ns, id)) from `src` to `dst` byte for byte."""
+        cur = self.conn.execute(COPY_CHECKPOINTS_SQL, (dst, src, json.dumps(list(checkpoints))))
+        self.conn.execute(COPY_WRITES_SQL, (dst, src, json.dumps(list(writes))))
+        return cur.rowcount
+
+    def raw_checkpoint(self, thread_id: str, ns: str, checkpoint_id: str) -> tuple[str | None, str, bytes, dict[str, Any]]:
+        parent, type_, blob, meta = self.conn.execute(ROW_SQL, (thread_id, ns, checkpoint_id)).fetchone()
+        return parent, type_, blob, json.loads(meta) if meta else {}
+
+    def insert_raw(self, thread_id: str, ns: str, checkpoint_id: str, parent: str | None,
+                   type_: str, blob: bytes, metadata: dict[str, Any]) -> None:
+        meta = json.dumps(metadata, ensure_ascii=False).encode("utf-8", "ignore")
+        self.conn.execute(INSERT_CHECKPOINT_SQL, (thread_id, ns, checkpoint_id, parent, type_, blob, meta))
+
+    def tx_saver(self) -> SqliteSaver:
+        saver = _TxSqliteSaver(self.conn, serde=self.serde)
+        saver.is_setup = True
+        saver._has_task_path = self.has_task_path
+        return saver
+
+    def close(self) -> None:
+        self.conn.close()
