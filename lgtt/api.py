@@ -96,6 +96,21 @@ class Debugger:
 
         return compare_threads(self, thread_a, thread_b)
 
+    def stats(self, top: int = 10, sample: int = 200):
+        """Size of the database, the biggest threads and which state keys take the most space."""
+        from lgtt.ops.stats import collect_stats
+
+        return collect_stats(self.store, top=top, sample=sample)
+
+    def check(self, threads: Sequence[str] = (), rebuild: bool | None = None):
+        """Integrity report (read-only). `rebuild` (default: when a graph is given) also runs graph.get_state."""
+        from lgtt.ops.check import check
+
+        graph = self.graph if (rebuild is None or rebuild) else None
+        if rebuild and graph is None:
+            raise LgttError("rebuilding values needs the graph", "pass --graph (or graph= to lgtt.open)")
+        return check(self.store, threads, graph=graph)
+
     def close(self) -> None:
         self.store.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -146,7 +147,7 @@ def threads(
         if as_json:
             from lgtt.render.jsonout import emit
 
-            emit([r.to_json() for r in rows])
+            emit([r.to_json() for r in rows], plain=True)
         else:
             from lgtt.render.tables import console, threads_table
 
@@ -173,7 +174,7 @@ def timeline(
         if as_json:
             from lgtt.render.jsonout import emit
 
-            emit([e.to_json() for e in rows])
+            emit([e.to_json() for e in rows], plain=True)
             if hidden:
                 _err(f"{hidden} older row(s) not shown; pass --all")
             return
@@ -278,5 +279,64 @@ def compare(
         console().print(compare_view(c, full=full))
 
 
+@app.command()
+def stats(
+    ctx: typer.Context,
+    top: int = typer.Option(10, "--top", min=1, help="How many of the biggest threads to list."),
+    sample: int = typer.Option(200, "--sample", min=0,
+                               help="SQLite: random checkpoints measured per state key (besides every thread's head)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Database size, counts, biggest threads, and which state keys take the most space.
+
+    Example: lgtt --db app.sqlite stats --top 5
+    """
+    with handled(ctx) as st:
+        s = st.open().stats(top=top, sample=sample)
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit(s.to_json())
+            return
+        from lgtt.render.health import stats_view
+        from lgtt.render.tables import console
+
+        console().print(stats_view(s))
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    threads: list[str] = typer.Argument(None, help="Thread ids (default: every thread)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Integrity report (read-only): decodable rows, parent links, orphans, missing blobs, DeltaChannel chains.
+
+    With --graph, also rebuilds each thread's head with graph.get_state. Exit 1 when there are problems.
+
+    Example: lgtt --db app.sqlite check chat-1
+    """
+    ok = True
+    with handled(ctx) as st:
+        report = st.open().check(threads or ())
+        ok = report.ok
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit(report.to_json())
+        else:
+            from lgtt.render.health import check_lines
+            from lgtt.render.tables import console
+
+            con = console()
+            for line in check_lines(report):
+                con.print(line, soft_wrap=True)
+    if not ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
+    # A short-lived process that builds many small dicts: collect cycles rarely (about 30%
+    # of a 10,000-row timeline is otherwise spent in the cyclic GC).
+    gc.set_threshold(200_000, 50, 100)
     app()

@@ -134,7 +134,7 @@ def _changed(row: Bookkeeping, parent: Bookkeeping | None) -> list[str]:
     if row.updated_channels is not None:
         return [c for c in row.updated_channels if not is_internal(c)]
     before = parent.channel_versions if parent is not None else {}
-    return [c for c, v in row.channel_versions.items() if not is_internal(c) and before.get(c) != v]
+    return [c for c, v in row.channel_versions.items() if before.get(c) != v and not is_internal(c)]
 
 
 def _subgraphs_by_root(store: Store, thread_id: str) -> dict[str, list[dict[str, Any]]]:

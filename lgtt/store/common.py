@@ -78,8 +78,8 @@ def _book(head: dict[str, Any], tail: dict[str, Any], cid: str, parent: str | No
         metadata=metadata,
         ts=str(head.get("ts", "")),
         v=int(head.get("v", 0) or 0),
-        channel_versions=dict(tail.get("channel_versions") or {}),
-        versions_seen={k: dict(v) for k, v in (tail.get("versions_seen") or {}).items()},
+        channel_versions=tail.get("channel_versions") or {},  # freshly unpacked: no copies needed
+        versions_seen=tail.get("versions_seen") or {},
         updated_channels=tail.get("updated_channels"),
         present=present,
         internal=internal,

@@ -90,12 +90,15 @@ def stats(store: Any, top: int, sample: int) -> dict[str, Any]:
     per_key: dict[str, list[int]] = {}
     for rid in rowids:
         row = conn.execute(SAMPLE_BLOB_SQL, (rid,)).fetchone()
-        if row is None or row[0] != "msgpack":
+        if row is None:
             continue
         try:
-            for chan, size in channel_sizes(row[1]):
+            type_, blob = store.serde.unwrap(row) if row[0] != "msgpack" else row
+            if type_ != "msgpack":
+                continue
+            for chan, size in channel_sizes(blob):
                 per_key.setdefault(chan, []).append(size)
-        except (ValueError, msgpack.ExtraData, msgpack.OutOfData, TypeError):
+        except Exception:  # a damaged or undecryptable row: `lgtt check` reports it
             continue  # a damaged row: `lgtt check` reports it
     return {
         **db_size(store),
