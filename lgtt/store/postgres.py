@@ -101,6 +101,13 @@ def connect(url: str, *, read_only: bool = True) -> Any:
                         "check that the server is running and the URL is right") from None
     if read_only:
         conn.execute("SET default_transaction_read_only = on")
+    try:  # jsonb parsing dominates bookkeeping reads; orjson comes with langgraph-checkpoint-postgres
+        import orjson
+        from psycopg.types.json import set_json_loads
+
+        set_json_loads(orjson.loads, conn)
+    except ImportError:
+        pass
     return conn
 
 
