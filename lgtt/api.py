@@ -111,6 +111,13 @@ class Debugger:
             raise LgttError("rebuilding values needs the graph", "pass --graph (or graph= to lgtt.open)")
         return check(self.store, threads, graph=graph)
 
+    def fork(self, thread_id: str, ref: str | int, *, to: str | None = None,
+             updates: dict[str, Any] | None = None, as_node: str | None = None):
+        """Copy `thread_id`'s path up to `ref` into a new thread with a fresh head; edits need the graph."""
+        from lgtt.ops.fork import fork
+
+        return fork(self, thread_id, str(ref), to=to, updates=updates, as_node=as_node)
+
     def close(self) -> None:
         self.store.close()
 

@@ -335,6 +335,52 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command(context_settings=NEGATIVE_OK)
+def fork(
+    ctx: typer.Context,
+    thread: str = typer.Argument(..., help="Source thread id."),
+    ref: str = typer.Argument(..., help="Checkpoint to fork at: index, id or a unique part of one."),
+    to: str | None = typer.Option(None, "--to", help="New thread id (default THREAD_branch_INDEX)."),
+    set_: list[str] = typer.Option([], "--set", help="KEY=JSON state edit, applied as update_state (repeatable)."),
+    set_file: str | None = typer.Option(None, "--set-file", help="A JSON object of state edits."),
+    edit: bool = typer.Option(False, "--edit", help="Edit the checkpoint's values as JSON in $EDITOR."),
+    as_node: str | None = typer.Option(None, "--as-node", help="Apply the edits as if this node wrote them."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Copy a thread up to a checkpoint into a new thread you can change and resume.
+
+    Example: lgtt --db app.sqlite --graph app.py:graph fork chat-1 3 --set 'task_progress={"total_steps": 9}'
+    """
+    from lgtt.ops.edits import parse_edits
+
+    with handled(ctx) as st:
+        db = st.open(need_graph=bool(set_ or set_file or edit or as_node))
+        updates = parse_edits(db, thread, ref, set_, set_file, edit)
+        result = db.fork(thread, ref, to=to, updates=updates or None, as_node=as_node)
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit(result.to_json())
+            return
+        from lgtt.render.tables import console, fork_summary
+
+        console().print(fork_summary(result, resume_hint(st, result.thread_id)))
+
+
+def resume_hint(st: State, thread_id: str) -> str:
+    """The command that resumes a thread, with this invocation's --db / --graph (password masked)."""
+    import shlex
+
+    from lgtt.dburl import redact
+
+    parts = ["lgtt"]
+    if st.db:
+        parts += ["--db", redact(st.db)]
+    if st.graph_spec:
+        parts += ["--graph", st.graph_spec]
+    return shlex.join(parts + ["resume", thread_id])
+
+
 def main() -> None:
     # A short-lived process that builds many small dicts: collect cycles rarely (about 30%
     # of a 10,000-row timeline is otherwise spent in the cyclic GC).

@@ -13,8 +13,9 @@ class LgttError(Exception):
         self.code = code
 
     def line(self) -> str:
-        """One line for stderr: the problem, then what to do."""
-        return f"{self.message}. {self.hint}" if self.hint else self.message
+        """One line for stderr: the problem, then what to do (multi-line causes folded)."""
+        text = f"{self.message.rstrip('. ')}. {self.hint}" if self.hint else self.message
+        return " ".join(text.split())
 
 
 class NotFound(LgttError):

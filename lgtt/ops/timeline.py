@@ -130,7 +130,9 @@ def _producers(row: Bookkeeping, parent: Bookkeeping | None, nexts: dict[str, li
 
 
 def _changed(row: Bookkeeping, parent: Bookkeeping | None) -> list[str]:
-    """State keys this step wrote."""
+    """State keys this step wrote (a fork checkpoint writes none: it repeats its parent's state)."""
+    if row.source == "fork":
+        return []
     if row.updated_channels is not None:
         return [c for c in row.updated_channels if not is_internal(c)]
     before = parent.channel_versions if parent is not None else {}

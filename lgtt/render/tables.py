@@ -36,7 +36,9 @@ def timeline_table(tl: Any, entries: list[Any], hidden: int) -> Table:
     if tl.branches > 1:
         title += f", {tl.branches} branches (* = on the head's path)"
     t = Table(title=title, title_justify="left", caption=f"{hidden} older row(s) hidden; --all or --limit N" if hidden else None)
-    for col in ("#", "id", "br", "step", "source", "by", "changed", "next", "flags"):
+    for col in ("#", "id", "br", "step", "source"):
+        t.add_column(col, no_wrap=True)
+    for col in ("by", "changed", "next", "flags"):
         t.add_column(col, overflow="fold")
     for e in entries:
         flags = []
@@ -128,4 +130,18 @@ def show_view(view: Any, *, full: bool, internal: bool) -> list[Any]:
     out.append(Text("metadata: " + value_text(meta, full), "dim"))
     for note in view.notes:
         out.append(Text("note: " + note, "yellow"))
+    return out
+
+
+def fork_summary(result: Any, resume_cmd: str) -> Text:
+    """What `lgtt fork` made, and how to go on."""
+    src = result.forked_from
+    out = Text()
+    out.append(f"forked {src['thread_id']} at {src['index']} ({src['checkpoint_id']})\n", "bold")
+    out.append(f"  new thread  {result.thread_id}  ({result.copied} checkpoints copied)\n")
+    out.append(f"  head        {result.checkpoint_id}  step {result.step}\n")
+    out.append(f"  next        {', '.join(result.next) or '(nothing: done)'}\n")
+    if result.edited:
+        out.append(f"  edited      {', '.join(result.edited)}\n", "yellow")
+    out.append(f"resume with: {resume_cmd}", "green")
     return out

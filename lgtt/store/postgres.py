@@ -241,6 +241,12 @@ class PostgresStore:
         for r in self.conn.execute(ALL_THREADS_SQL):
             yield r["thread_id"]
 
+    def writer(self) -> Any:
+        """A read-write connection for destructive commands (fork, prune, delete)."""
+        from lgtt.store.postgres_write import PostgresWriter
+
+        return PostgresWriter(self.url, self.serde)
+
     def close(self) -> None:
         self.conn.close()
 

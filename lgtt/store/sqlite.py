@@ -217,6 +217,12 @@ class SqliteStore:
         for (tid,) in self.conn.execute(ALL_THREADS_SQL):
             yield tid
 
+    def writer(self) -> Any:
+        """A read-write connection for destructive commands (fork, prune, delete)."""
+        from lgtt.store.sqlite_write import SqliteWriter
+
+        return SqliteWriter(self.path, self.serde, self.has_task_path)
+
     def close(self) -> None:
         self.conn.close()
 
