@@ -118,6 +118,32 @@ class Debugger:
 
         return fork(self, thread_id, str(ref), to=to, updates=updates, as_node=as_node)
 
+    def prune(self, threads: Sequence[str] = (), *, keep: int | None = None, older_than: str | None = None,
+              dry_run: bool = False, vacuum: bool = False, vacuum_full: bool = False, progress: Any = None):
+        """Delete all but the newest `keep` checkpoints (and/or those older than e.g. "30d") of each
+        thread's root namespace, with their writes, subgraph calls and unreferenced blobs.
+        Returns a PruneResult (the plan when dry_run). SQLite and Postgres only."""
+        from lgtt.ops.prune import prune
+
+        return prune(self.store, threads, keep=keep, older_than=older_than, dry_run=dry_run,
+                     vacuum=vacuum, vacuum_full=vacuum_full, progress=progress)
+
+    def delete(self, threads: Sequence[str] = (), *, where: Sequence[tuple[str, Any]] = (), dry_run: bool = False,
+               vacuum: bool = False, vacuum_full: bool = False, progress: Any = None):
+        """Delete whole threads (named, and/or those matching `where` as in `threads`). Returns a PruneResult."""
+        from lgtt.ops.prune import delete
+
+        targets = list(threads)
+        if where:
+            targets += [t.thread_id for t in self.threads(where=where)]
+        return delete(self.store, targets, dry_run=dry_run, vacuum=vacuum, vacuum_full=vacuum_full, progress=progress)
+
+    def resume(self, thread_id: str | None = None, **kwargs: Any):
+        """Run the graph forward from a thread's head (see lgtt.ops.resume.resume for options)."""
+        from lgtt.ops.resume import resume
+
+        return resume(self, thread_id, **kwargs)
+
     def close(self) -> None:
         self.store.close()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from lgtt.errors import LgttError
+from lgtt.errors import LgttError, UsageError
 
 app = typer.Typer(
     name="lgtt",
@@ -379,6 +379,163 @@ def resume_hint(st: State, thread_id: str) -> str:
     if st.graph_spec:
         parts += ["--graph", st.graph_spec]
     return shlex.join(parts + ["resume", thread_id])
+
+
+# -- prune / delete --------------------------------------------------------------------------------
+YES_OPT = typer.Option(False, "--yes", "-y", help="Do not ask (needed when not on a terminal).")
+DRY_OPT = typer.Option(False, "--dry-run", help="Show the plan per thread; change nothing.")
+VACUUM_OPT = typer.Option(False, "--vacuum", help="Reclaim space afterwards and report the size before/after "
+                          "(SQLite VACUUM; Postgres plain VACUUM: space becomes reusable, the app keeps writing).")
+VACUUM_FULL_OPT = typer.Option(False, "--vacuum-full", help="Postgres VACUUM FULL: returns space to the OS but "
+                               "LOCKS the checkpoint tables (the app blocks) while it rewrites them.")
+
+
+def _destructive(st: State, action: str, run: Any, *, dry_run: bool, yes: bool, vacuum_full: bool,
+                 as_json: bool) -> None:
+    """Shared flow of prune/delete: refuse or ask, progress bar, output."""
+    from lgtt.errors import UsageError
+    from lgtt.render.prune import progress_bar, prune_view
+    from lgtt.render.tables import console
+
+    interactive = sys.stdin.isatty()
+    if not dry_run and not yes and not interactive:
+        raise UsageError(f"refusing to {action} without --yes (not a terminal)", "pass --yes, or --dry-run to see the plan")
+    st.open()
+    if not dry_run and not yes:
+        plan = run(dry_run=True, progress=None)
+        console().print(prune_view(plan))
+        if not plan.checkpoints_deleted:
+            return
+        if not typer.confirm(f"{action}: delete {plan.checkpoints_deleted} checkpoint(s) "
+                             f"in {sum(1 for t in plan.threads if t.deleted)} thread(s)?", default=False):
+            raise LgttError("aborted, nothing deleted", "")
+    if vacuum_full and not dry_run:
+        _err("warning: VACUUM FULL locks the checkpoint tables until it finishes; the app blocks meanwhile")
+    bar = (not as_json) and sys.stderr.isatty()
+    with (progress_bar(action) if bar else contextlib.nullcontext(None)) as progress:
+        result = run(dry_run=dry_run, progress=progress)
+    if as_json:
+        from lgtt.render.jsonout import emit
+
+        emit(result.to_json())
+        return
+    console().print(prune_view(result))
+
+
+@app.command()
+def prune(
+    ctx: typer.Context,
+    threads: list[str] = typer.Argument(None, help="Thread ids (default: every thread)."),
+    keep: int | None = typer.Option(None, "--keep", min=1, help="Keep the newest N checkpoints of each thread "
+                                    "(root namespace, by id, across branches)."),
+    older_than: str | None = typer.Option(None, "--older-than", help="Only checkpoints older than AGE "
+                                          "(30d, 12h, 90m; by the checkpoint's ts). With --keep both must hold."),
+    dry_run: bool = DRY_OPT,
+    yes: bool = YES_OPT,
+    vacuum: bool = VACUUM_OPT,
+    vacuum_full: bool = VACUUM_FULL_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Delete old checkpoints (with their writes, subgraph calls and unreferenced blobs), each thread atomically.
+
+    What stays keeps working: get_state of every thread is unchanged (pending writes, DeltaChannel
+    ancestors back to their snapshot are kept). Safe while the app writes.
+
+    Example: lgtt --db app.sqlite prune --keep 10 --older-than 30d --dry-run
+    """
+    with handled(ctx) as st:
+        if keep is None and older_than is None:
+            from lgtt.errors import UsageError
+
+            raise UsageError("prune needs --keep N and/or --older-than AGE", "e.g. lgtt prune --keep 10 --dry-run")
+        if older_than is not None:
+            from lgtt.ops.prune import parse_age
+
+            parse_age(older_than)
+
+        def run(*, dry_run: bool, progress: Any) -> Any:
+            return st.open().prune(threads or (), keep=keep, older_than=older_than, dry_run=dry_run,
+                                   vacuum=vacuum, vacuum_full=vacuum_full, progress=progress)
+
+        _destructive(st, "prune", run, dry_run=dry_run, yes=yes, vacuum_full=vacuum_full, as_json=as_json)
+
+
+@app.command()
+def delete(
+    ctx: typer.Context,
+    threads: list[str] = typer.Argument(None, help="Thread ids."),
+    where: list[str] = typer.Option([], "--where", help="KEY=VALUE on checkpoint metadata, as in `threads` (repeatable)."),
+    dry_run: bool = DRY_OPT,
+    yes: bool = YES_OPT,
+    vacuum: bool = VACUUM_OPT,
+    vacuum_full: bool = VACUUM_FULL_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Delete whole threads: every namespace, write and blob. Unknown thread: error, nothing deleted.
+
+    Example: lgtt --db app.sqlite delete --where user_id=user_001 --dry-run
+    """
+    from lgtt.ops.threads import parse_where
+
+    with handled(ctx) as st:
+        conditions = parse_where(where)
+        if not threads and not conditions:
+            from lgtt.errors import UsageError
+
+            raise UsageError("delete needs thread ids or --where KEY=VALUE", "e.g. lgtt delete chat-1 --dry-run")
+
+        def run(*, dry_run: bool, progress: Any) -> Any:
+            return st.open().delete(threads or (), where=conditions, dry_run=dry_run, vacuum=vacuum,
+                                    vacuum_full=vacuum_full, progress=progress)
+
+        _destructive(st, "delete", run, dry_run=dry_run, yes=yes, vacuum_full=vacuum_full, as_json=as_json)
+
+
+def _json_opt(name: str, text: str | None) -> Any:
+    import json
+
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{name} is not valid JSON ({exc.args[0]})", f"quote it for the shell, e.g. {name} '{{\"key\": 1}}'") from None
+
+
+@app.command(context_settings=NEGATIVE_OK)
+def resume(
+    ctx: typer.Context,
+    thread: str | None = typer.Argument(None, help="Thread id (default: the most recent fork lgtt made)."),
+    from_ref: str | None = typer.Option(None, "--from", help="Replay from this checkpoint (LangGraph re-runs what follows)."),
+    input_: str | None = typer.Option(None, "--input", help="JSON input: start a new run on the thread."),
+    answer: str | None = typer.Option(None, "--answer", help="JSON answer to a pending interrupt (a map id -> value for several)."),
+    config: str | None = typer.Option(None, "--config", help="JSON configurable keys (default: those the last run recorded)."),
+    context: str | None = typer.Option(None, "--context", help="JSON runtime context."),
+    until: str | None = typer.Option(None, "--until", help="Stop before this node."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Run your graph forward from a thread's head: continue, answer an interrupt, retry a failed step.
+
+    Example: lgtt --db app.sqlite --graph app.py:graph resume chat-1_branch_3 --until task_processor
+    """
+    from lgtt.render.progress import ask_interrupt, outcome, step_line
+
+    with handled(ctx) as st:
+        db = st.open(need_graph=True)
+        interactive = sys.stdin.isatty() and not as_json
+        result = db.resume(
+            thread, from_ref=from_ref, input=_json_opt("--input", input_), answer=_json_opt("--answer", answer),
+            has_answer=answer is not None, config=_json_opt("--config", config), context=_json_opt("--context", context),
+            until=until, ask=ask_interrupt if interactive else None, on_step=None if as_json else step_line,
+        )
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit(result.to_json())
+        else:
+            outcome(result, resume_hint(st, result.thread_id))
+        if result.status == "error":
+            raise typer.Exit(1)
 
 
 def main() -> None:

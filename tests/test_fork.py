@@ -159,3 +159,24 @@ def test_fork_edit_in_editor(backend, tmp_path):
     out = json.loads(proc.stdout)
     assert out["edited"] == ["total_steps"]
     assert app.get_state(cfg(out["thread_id"])).values["total_steps"] == 7
+
+
+def test_fork_through_any_saver_public_methods():
+    """MemorySaver (no SQL): the fork is made with put / put_writes and equals the SQL path's result."""
+    from langgraph.checkpoint.memory import MemorySaver
+
+    app = compile_with(subgraph, MemorySaver())
+    subgraph.scenario(app, "m")
+    hist = list(reversed(list(app.get_state_history(cfg("m-1")))))
+    with api.open(graph=app) as db:
+        result = db.fork("m-1", len(hist) - 1, to="m-fork", updates=None)
+        copied_ns = db.store.namespaces("m-fork")
+        source_ns = db.store.namespaces("m-1")
+    at_ref = app.get_state(cfg("m-1", hist[-1].config["configurable"]["checkpoint_id"]))
+    head = app.get_state(cfg("m-fork"))
+    assert head.values == at_ref.values and head.next == at_ref.next
+    assert head.metadata["lgtt_fork"]["index"] == len(hist) - 1
+    assert copied_ns == source_ns  # every subgraph run happened before the head
+    assert [s.config["configurable"]["checkpoint_id"] for s in reversed(list(app.get_state_history(cfg("m-fork"))))][:-1] == [
+        s.config["configurable"]["checkpoint_id"] for s in hist]
+    assert result.copied == len(hist) + sum(n for n, _ in source_ns.values())

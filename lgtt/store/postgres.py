@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
@@ -86,6 +87,10 @@ FROM checkpoints WHERE thread_id = %s AND checkpoint_ns <> ''
 ORDER BY checkpoint_ns, checkpoint_id
 """
 ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
+LATEST_FORK_SQL = """
+SELECT thread_id FROM checkpoints WHERE checkpoint_ns = '' AND metadata ? 'lgtt_fork'
+ORDER BY checkpoint_id DESC LIMIT 1
+"""
 
 
 def connect(url: str, *, read_only: bool = True) -> Any:
@@ -246,6 +251,35 @@ class PostgresStore:
         from lgtt.store.postgres_write import PostgresWriter
 
         return PostgresWriter(self.url, self.serde)
+
+    def latest_fork(self) -> str | None:
+        """The thread of the newest fork checkpoint lgtt wrote, if any."""
+        row = self.conn.execute(LATEST_FORK_SQL).fetchone()
+        return row["thread_id"] if row else None
+
+    @contextmanager
+    def run_saver(self) -> Iterator[BaseCheckpointSaver]:
+        """The official PostgresSaver on a read-write connection (no setup: never migrates)."""
+        from langgraph.checkpoint.postgres import PostgresSaver
+
+        conn = connect(self.url, read_only=False)
+        try:
+            yield PostgresSaver(conn, serde=self.serde)
+        finally:
+            conn.close()
+
+    @asynccontextmanager
+    async def async_run_saver(self) -> AsyncIterator[BaseCheckpointSaver]:
+        """AsyncPostgresSaver for graphs with async nodes."""
+        import psycopg
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg.rows import dict_row
+
+        conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+        try:
+            yield AsyncPostgresSaver(conn, serde=self.serde)
+        finally:
+            await conn.close()
 
     def close(self) -> None:
         self.conn.close()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
@@ -104,6 +105,30 @@ class SaverStore:
             if tid not in seen:
                 seen.add(tid)
                 yield tid
+
+    def writer(self) -> Any:
+        """Fork through the saver's public put / put_writes."""
+        from lgtt.store.saver_write import SaverWriter
+
+        return SaverWriter(self._saver)
+
+    def latest_fork(self) -> str | None:
+        """The thread of the newest fork checkpoint lgtt wrote, if any."""
+        best = None
+        for t in self._all():
+            conf = t.config["configurable"]
+            if not conf.get("checkpoint_ns") and "lgtt_fork" in (t.metadata or {}):
+                if best is None or conf["checkpoint_id"] > best[0]:
+                    best = (conf["checkpoint_id"], conf["thread_id"])
+        return best[1] if best else None
+
+    @contextmanager
+    def run_saver(self) -> Iterator[BaseCheckpointSaver]:
+        yield self._saver
+
+    @asynccontextmanager
+    async def async_run_saver(self) -> AsyncIterator[BaseCheckpointSaver]:
+        yield self._saver
 
     def close(self) -> None:
         """The caller owns the saver."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -67,6 +68,11 @@ WHERE thread_id = ? AND checkpoint_ns != '' GROUP BY checkpoint_ns
 """
 METADATA_SQL = "SELECT metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
 ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
+LATEST_FORK_SQL = """
+SELECT thread_id FROM checkpoints
+WHERE checkpoint_ns = '' AND json_extract(CAST(metadata AS TEXT), '$.lgtt_fork') IS NOT NULL
+ORDER BY checkpoint_id DESC LIMIT 1
+"""
 
 REQUIRED = {
     "checkpoints": {"thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id", "type", "checkpoint", "metadata"},
@@ -222,6 +228,39 @@ class SqliteStore:
         from lgtt.store.sqlite_write import SqliteWriter
 
         return SqliteWriter(self.path, self.serde, self.has_task_path)
+
+    def latest_fork(self) -> str | None:
+        """The thread of the newest fork checkpoint lgtt wrote, if any."""
+        row = self.conn.execute(LATEST_FORK_SQL).fetchone()
+        return row[0] if row else None
+
+    @contextmanager
+    def run_saver(self) -> Iterator[BaseCheckpointSaver]:
+        """The official SqliteSaver on a read-write connection, for running the graph (no setup: the tables exist)."""
+        conn = sqlite3.connect(f"file:{quote(str(Path(self.path).resolve()))}?mode=rw", uri=True, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        saver = SqliteSaver(conn, serde=self.serde)
+        saver.is_setup = True
+        saver._has_task_path = self.has_task_path
+        try:
+            yield saver
+        finally:
+            conn.close()
+
+    @asynccontextmanager
+    async def async_run_saver(self) -> AsyncIterator[BaseCheckpointSaver]:
+        """AsyncSqliteSaver for graphs with async nodes."""
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        conn = await aiosqlite.connect(f"file:{quote(str(Path(self.path).resolve()))}?mode=rw", uri=True)
+        await conn.execute("PRAGMA busy_timeout = 30000")
+        saver = AsyncSqliteSaver(conn, serde=self.serde)
+        saver.is_setup = True
+        try:
+            yield saver
+        finally:
+            await conn.close()
 
     def close(self) -> None:
         self.conn.close()

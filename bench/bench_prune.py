@@ -1,0 +1,276 @@
+"""Prune 1,000 threads x 100 checkpoints to --keep 10: lgtt beside a hand-written SQL script.
+
+Data: TEMPLATES threads written by bench_graph (100 root checkpoints each), SQL-copied to
+THREADS threads (checkpoints, writes and, on Postgres, blobs), like build_data.py does. SQLite:
+built once into bench/out/prune.sqlite and copied to a fresh file for every run. Postgres: a
+template database `lgtt_bench_prune_tpl`, cloned (CREATE DATABASE … TEMPLATE) for every run.
+
+Both methods are subprocesses that delete the same rows (checked: the row counts after each
+run are equal); the SQL script does it in one transaction with window functions and temp tables,
+lgtt in per-thread plans batched into short transactions. Memory: lgtt's peak RSS on THREADS
+threads and on a quarter of them (flat = about the same).
+
+    python bench/bench_prune.py [--rebuild] [--keep] [--no-pg] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+
+import build_data as data  # noqa: E402
+from bench_graph import builder, checkpoints_for  # noqa: E402
+from benchlib import (  # noqa: E402
+    LGTT,
+    Result,
+    common_args,
+    fmt_mb,
+    fmt_ratio,
+    repeat,
+    results_table,
+    run_child,
+    say,
+    table,
+)
+
+THREADS = 1_000
+PER_THREAD = 100
+TEMPLATES = 5
+KEEP = 10
+PRUNE_SQLITE = data.OUT / "prune.sqlite"
+PG_TPL = "lgtt_bench_prune_tpl"
+PG_RUN = "lgtt_bench_prune_run"
+
+SQLITE_SCRIPT = f"""
+CREATE TEMP TABLE doomed AS
+SELECT thread_id, checkpoint_id FROM (
+    SELECT thread_id, checkpoint_id,
+           row_number() OVER (PARTITION BY thread_id ORDER BY checkpoint_id DESC) AS rn
+    FROM checkpoints WHERE checkpoint_ns = '') WHERE rn > {KEEP};
+DELETE FROM writes WHERE (thread_id, checkpoint_ns, checkpoint_id) IN (SELECT thread_id, '', checkpoint_id FROM doomed);
+DELETE FROM checkpoints WHERE (thread_id, checkpoint_ns, checkpoint_id) IN (SELECT thread_id, '', checkpoint_id FROM doomed);
+UPDATE checkpoints SET parent_checkpoint_id = NULL
+WHERE checkpoint_ns = '' AND (thread_id, parent_checkpoint_id) IN (SELECT thread_id, checkpoint_id FROM doomed);
+"""
+PG_SCRIPT = (
+    f"""CREATE TEMP TABLE doomed AS
+    SELECT thread_id, checkpoint_id FROM (
+        SELECT thread_id, checkpoint_id,
+               row_number() OVER (PARTITION BY thread_id ORDER BY checkpoint_id DESC) AS rn
+        FROM checkpoints WHERE checkpoint_ns = '') s WHERE rn > {KEEP}""",
+    """CREATE TEMP TABLE freed AS
+    SELECT DISTINCT c.thread_id, v.key AS channel, v.value AS version
+    FROM checkpoints c JOIN doomed d ON c.thread_id = d.thread_id AND c.checkpoint_id = d.checkpoint_id
+    CROSS JOIN LATERAL jsonb_each_text(c.checkpoint -> 'channel_versions') v WHERE c.checkpoint_ns = ''""",
+    """DELETE FROM checkpoint_writes w USING doomed d
+    WHERE w.thread_id = d.thread_id AND w.checkpoint_ns = '' AND w.checkpoint_id = d.checkpoint_id""",
+    """DELETE FROM checkpoints c USING doomed d
+    WHERE c.thread_id = d.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = d.checkpoint_id""",
+    """UPDATE checkpoints c SET parent_checkpoint_id = NULL FROM doomed d
+    WHERE c.thread_id = d.thread_id AND c.checkpoint_ns = '' AND c.parent_checkpoint_id = d.checkpoint_id""",
+    """DELETE FROM checkpoint_blobs b USING freed f
+    WHERE b.thread_id = f.thread_id AND b.checkpoint_ns = '' AND b.channel = f.channel AND b.version = f.version
+    AND NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.thread_id = f.thread_id AND c.checkpoint_ns = ''
+                    AND c.checkpoint -> 'channel_versions' ->> f.channel = f.version)""",
+)
+
+
+def tid(i: int) -> str:
+    return f"p{i:05d}"
+
+
+def _templates(saver) -> None:
+    g = builder.compile(checkpointer=saver)
+    target = PER_THREAD - checkpoints_for(0)
+    for i in range(TEMPLATES):
+        g.invoke({"count": 0, "target": target}, {"configurable": {"thread_id": tid(i)}, "recursion_limit": 500})
+
+
+def _copy_map() -> list[tuple[str, str]]:
+    return [(tid(i), tid(i % TEMPLATES)) for i in range(TEMPLATES, THREADS)]
+
+
+def build_sqlite(rebuild: bool) -> Path:
+    if PRUNE_SQLITE.exists() and not rebuild:
+        with sqlite3.connect(PRUNE_SQLITE) as conn:
+            if conn.execute("SELECT count(*) FROM checkpoints").fetchone() == (THREADS * PER_THREAD,):
+                return PRUNE_SQLITE
+    say(f"building {PRUNE_SQLITE} ({THREADS} threads x {PER_THREAD})...")
+    tmp = data._fresh(PRUNE_SQLITE)
+    conn, saver = data._sqlite_saver(tmp)
+    _templates(saver)
+    conn.execute("CREATE TEMP TABLE copy_map (new_tid TEXT, tpl_tid TEXT)")
+    conn.executemany("INSERT INTO copy_map VALUES (?, ?)", _copy_map())
+    for tbl in ("checkpoints", "writes"):
+        cols = [r[0] for r in conn.execute("SELECT name FROM pragma_table_info(?)", (tbl,)) if r[0] != "thread_id"]
+        sel = ", ".join(f"t.{c}" for c in cols)
+        conn.execute(f"INSERT INTO {tbl} (thread_id, {', '.join(cols)}) "
+                     f"SELECT m.new_tid, {sel} FROM copy_map m JOIN {tbl} t ON t.thread_id = m.tpl_tid")
+    data._finish_sqlite(conn, tmp, PRUNE_SQLITE)
+    return PRUNE_SQLITE
+
+
+def build_pg(rebuild: bool) -> None:
+    import psycopg
+
+    if not rebuild and data._pg_count(PG_TPL, "SELECT count(*) FROM checkpoints") == (THREADS * PER_THREAD,):
+        return
+    say(f"building Postgres {PG_TPL} ({THREADS} threads x {PER_THREAD})...")
+    data._recreate_db(PG_TPL)
+    data._pg_saver_run(PG_TPL, _templates)
+    with psycopg.connect(data.pg_url(PG_TPL)) as conn:
+        conn.execute("CREATE TEMP TABLE copy_map (new_tid text, tpl_tid text)")
+        with conn.cursor() as cur, cur.copy("COPY copy_map (new_tid, tpl_tid) FROM STDIN") as cp:
+            for r in _copy_map():
+                cp.write_row(r)
+        for tbl in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
+            cols = [r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND table_name = %s AND column_name <> 'thread_id' ORDER BY ordinal_position", (tbl,))]
+            sel = ", ".join(f"t.{c}" for c in cols)
+            conn.execute(f"INSERT INTO {tbl} (thread_id, {', '.join(cols)}) "
+                         f"SELECT m.new_tid, {sel} FROM copy_map m JOIN {tbl} t ON t.thread_id = m.tpl_tid")
+    with psycopg.connect(data.pg_url(PG_TPL), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def fresh_pg(quarter: bool = False) -> str:
+    import psycopg
+
+    with data._admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_RUN}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PG_RUN}" TEMPLATE "{PG_TPL}"')
+    url = data.pg_url(PG_RUN)
+    if quarter:
+        with psycopg.connect(url) as conn:
+            for tbl in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
+                conn.execute(f"DELETE FROM {tbl} WHERE thread_id >= %s", (tid(THREADS // 4),))
+    return url
+
+
+def fresh_sqlite(src: Path, tmp: Path, quarter: bool = False) -> Path:
+    dst = tmp / "run.sqlite"
+    for p in (dst, Path(f"{dst}-wal"), Path(f"{dst}-shm")):
+        p.unlink(missing_ok=True)
+    shutil.copyfile(src, dst)
+    if quarter:
+        with sqlite3.connect(dst) as conn:
+            for tbl in ("checkpoints", "writes"):
+                conn.execute(f"DELETE FROM {tbl} WHERE thread_id >= ?", (tid(THREADS // 4),))
+    return dst
+
+
+def counts(kind: str, db: str) -> tuple:
+    if kind == "sqlite":
+        with sqlite3.connect(db) as conn:
+            return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("checkpoints", "writes"))
+    import psycopg
+
+    with psycopg.connect(db) as conn:
+        return tuple(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                     for t in ("checkpoints", "checkpoint_writes", "checkpoint_blobs"))
+
+
+def child_sql(kind: str, db: str) -> None:
+    """The hand-written script, in one transaction (run as a child process)."""
+    t0 = time.perf_counter()
+    if kind == "sqlite":
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        for stmt in filter(str.strip, SQLITE_SCRIPT.split(";")):
+            conn.execute(stmt)
+        conn.execute("COMMIT")
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(db) as conn:
+            for stmt in PG_SCRIPT:
+                conn.execute(stmt)
+    print(json.dumps({"seconds": time.perf_counter() - t0}))
+
+
+def measure(kind: str, make_db, repeat_n: int) -> tuple[list[Result], list[list[str]]]:
+    after: dict[str, tuple] = {}
+
+    def lgtt_run():
+        db = make_db(False)
+        run = run_child([*LGTT, "--db", str(db), "prune", "--keep", str(KEEP), "--yes", "--json"])
+        after["lgtt"] = counts(kind, str(db))
+        return run
+
+    def sql_run():
+        db = make_db(False)
+        run = run_child([sys.executable, str(Path(__file__)), "--child-sql", kind, str(db)])
+        after["sql"] = counts(kind, str(db))
+        return run
+
+    lgtt_runs = repeat(lgtt_run, repeat_n)
+    sql_runs = repeat(sql_run, repeat_n)
+    quarter = repeat(lambda: run_child([*LGTT, "--db", str(make_db(True)), "prune", "--keep", str(KEEP), "--yes"]), 1)
+    same = after["lgtt"] == after["sql"]
+    res = [Result(f"lgtt prune --keep {KEEP} ({THREADS} threads)", lgtt_runs, f"rows after: {after['lgtt']}"),
+           Result("hand-written SQL, one transaction", sql_runs, f"rows after: {after['sql']}"),
+           Result(f"lgtt prune --keep {KEEP} ({THREADS // 4} threads)", quarter, "memory check")]
+    ratios = [[kind, "lgtt / SQL wall", fmt_ratio(res[0].wall, res[1].wall), "<= 2x"],
+              [kind, "same rows deleted", "yes" if same else f"NO {after}", "yes"],
+              [kind, f"peak RSS {THREADS} vs {THREADS // 4} threads",
+               f"{fmt_mb(res[0].peak_mb)} vs {fmt_mb(res[2].peak_mb)}", "flat"]]
+    return res, ratios
+
+
+def run(args: argparse.Namespace) -> str:
+    all_res: list[tuple[str, Result]] = []
+    ratios: list[list[str]] = []
+    src = build_sqlite(args.rebuild)
+    with tempfile.TemporaryDirectory() as tmp:
+        res, rat = measure("sqlite", lambda q: fresh_sqlite(src, Path(tmp), q), args.repeat)
+    all_res += [("sqlite", r) for r in res]
+    ratios += rat
+    if not args.no_pg:
+        build_pg(args.rebuild)
+        res, rat = measure("postgres", fresh_pg, args.repeat)
+        all_res += [("postgres", r) for r in res]
+        ratios += rat
+    return "\n\n".join([
+        f"### Prune: {THREADS:,} threads x {PER_THREAD} checkpoints to --keep {KEEP}",
+        results_table(all_res),
+        table(["backend", "ratio", "value", "target"], ratios),
+    ])
+
+
+def drop_pg() -> None:
+    try:
+        with data._admin() as conn:
+            for name in (PG_RUN, PG_TPL):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except Exception as exc:
+        say(f"could not drop the prune bench databases: {exc}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--child-sql", nargs=2, metavar=("KIND", "DB"), help=argparse.SUPPRESS)
+    args = common_args(ap).parse_args(argv)
+    if args.child_sql:
+        child_sql(*args.child_sql)
+        return
+    try:
+        print(run(args))
+    finally:
+        if not args.keep and not args.no_pg:
+            drop_pg()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,358 @@
+"""`prune` and `delete`: which checkpoints go, decided inside each thread's write transaction.
+
+The plan of a thread is computed from its rows as the transaction sees them (SQLite: BEGIN
+IMMEDIATE; Postgres: REPEATABLE READ), and deletion goes by explicit (namespace, checkpoint id)
+pairs, so a checkpoint the app commits meanwhile is never deleted. Writes are deleted only with
+the checkpoint they belong to (never as "orphans": a run stores a step's writes just before its
+checkpoint). Whole threads are batched per transaction, so a crash leaves every thread pruned or
+untouched.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from lgtt.errors import LgttError, NotFound, UsageError
+
+BATCH_SECONDS = 0.25  # a transaction holds whole threads, committed about this often
+BATCH_THREADS = 500
+
+
+@dataclass
+class CheckpointRow:
+    """What planning needs of one checkpoint (no state values)."""
+
+    ns: str
+    checkpoint_id: str
+    parent_id: str | None
+    ts: str | None  # the checkpoint's own timestamp (None: unknown, never "older than")
+    v: int | None  # checkpoint format version (None: unknown, treated as pre-v4)
+    root: str | None  # metadata.parents[""]: the root checkpoint a subgraph call started from
+    delta: bool  # metadata has counters_since_delta_snapshot (rebuilt from ancestors)
+    size: int  # bytes of the checkpoint and metadata
+    versions: dict[str, Any] | None = None  # channel_versions (Postgres: blob GC)
+
+
+@dataclass
+class Deletion:
+    """One thread's plan: (ns, id) pairs to delete, kept ones whose parent goes."""
+
+    total: int
+    deleted: set[tuple[str, str]]
+    orphaned: set[tuple[str, str]]  # kept checkpoints whose parent link becomes NULL
+    bytes: int  # checkpoint + metadata bytes deleted
+    kept_for_deps: int  # older checkpoints kept because kept ones depend on them
+
+
+@dataclass
+class ThreadPlan:
+    """What a prune or delete does (did) to one thread."""
+
+    thread_id: str
+    checkpoints: int
+    deleted: int
+    kept: int
+    writes: int
+    blobs: int
+    bytes_freed: int
+    kept_for_deps: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"thread_id": self.thread_id, "checkpoints": self.checkpoints, "deleted": self.deleted,
+                "kept": self.kept, "kept_for_dependencies": self.kept_for_deps, "writes_deleted": self.writes,
+                "blobs_deleted": self.blobs, "bytes_freed": self.bytes_freed}
+
+
+@dataclass
+class PruneResult:
+    """The whole run: per-thread plans and database size before/after."""
+
+    action: str  # "prune" | "delete"
+    dry_run: bool
+    threads: list[ThreadPlan] = field(default_factory=list)
+    bytes_before: int = 0
+    bytes_after: int = 0
+    vacuum: str | None = None  # None, "vacuum", "vacuum full"
+    backend: str = ""
+
+    @property
+    def checkpoints_deleted(self) -> int:
+        return sum(t.deleted for t in self.threads)
+
+    @property
+    def writes_deleted(self) -> int:
+        return sum(t.writes for t in self.threads)
+
+    @property
+    def blobs_deleted(self) -> int:
+        return sum(t.blobs for t in self.threads)
+
+    @property
+    def bytes_freed(self) -> int:
+        return sum(t.bytes_freed for t in self.threads)
+
+    def to_json(self, per_thread: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "action": self.action, "dry_run": self.dry_run, "threads": len(self.threads),
+            "threads_changed": sum(1 for t in self.threads if t.deleted),
+            "checkpoints_deleted": self.checkpoints_deleted, "writes_deleted": self.writes_deleted,
+            "blobs_deleted": self.blobs_deleted, "bytes_freed": self.bytes_freed,
+            "bytes_before": self.bytes_before, "bytes_after": self.bytes_after, "vacuum": self.vacuum,
+        }
+        if per_thread:
+            out["per_thread"] = [t.to_json() for t in self.threads]
+        return out
+
+
+# -- options ---------------------------------------------------------------------------------------
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhm])\s*$", re.IGNORECASE)
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_age(text: str) -> timedelta:
+    """'30d', '12h', '90m' -> timedelta."""
+    m = _AGE.match(text or "")
+    if not m:
+        raise UsageError(f"bad --older-than {text!r}", "use a number with d, h or m, e.g. 30d, 12h, 90m")
+    return timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+
+
+def _parse_ts(ts: str | None) -> datetime | None:
+    if not ts:
+        return None
+    try:
+        dt = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+# -- planning --------------------------------------------------------------------------------------
+def plan_thread(rows: Sequence[CheckpointRow], keep: int | None, cutoff: datetime | None) -> Deletion:
+    """Which checkpoints of one thread go.
+
+    Root namespace: all but the newest `keep` (by id, across branches), and with `cutoff` only
+    those whose ts is older (the newest is never deleted by age). Then what kept checkpoints need
+    comes back: DeltaChannel ancestors back to the snapshot, the parent holding a pre-v4
+    checkpoint's pending sends. Subgraph-call namespaces (`node:task`) go with the deleted root
+    checkpoint they started from; a `checkpointer=True` subgraph's namespace is left alone.
+    """
+    by_key = {(r.ns, r.checkpoint_id): r for r in rows}
+    root_ids = sorted((r.checkpoint_id for r in rows if r.ns == ""), reverse=True)
+    cand: set[str] = set()
+    for i, cid in enumerate(root_ids):
+        if keep is not None and i < keep:
+            continue
+        if cutoff is not None:
+            if i == 0:
+                continue
+            dt = _parse_ts(by_key[("", cid)].ts)
+            if dt is None or dt >= cutoff:
+                continue
+        cand.add(cid)
+    stack = [cid for cid in root_ids if cid not in cand]
+    rescued = 0
+    while stack:
+        r = by_key[("", stack.pop())]
+        if r.parent_id is None or r.parent_id not in cand:
+            continue
+        if r.delta:  # DeltaChannel: rebuilt from ancestors' writes back to the snapshot
+            cand.discard(r.parent_id)
+            stack.append(r.parent_id)
+            rescued += 1
+        elif r.v is None or r.v < 4:  # pre-v4: pending sends live in the parent's writes
+            cand.discard(r.parent_id)
+            rescued += 1
+    deleted = {("", cid) for cid in cand}
+    for r in rows:
+        if r.ns and ":" in r.ns and r.root in cand:
+            deleted.add((r.ns, r.checkpoint_id))
+    orphaned = {k for k, r in by_key.items()
+                if k not in deleted and r.parent_id is not None and (r.ns, r.parent_id) in deleted}
+    return Deletion(len(rows), deleted, orphaned, sum(by_key[k].size for k in deleted), rescued)
+
+
+# -- running ---------------------------------------------------------------------------------------
+class PruneBackend:
+    """What a backend provides (see store/sqlite_prune.py, store/postgres_prune.py)."""
+
+    kind: str
+
+    def all_threads(self) -> list[str]: ...
+    def thread_exists(self, thread_id: str) -> bool: ...
+    def transaction(self) -> Any: ...
+    def thread_rows(self, thread_id: str) -> list[CheckpointRow]: ...
+    def apply(self, thread_id: str, d: Deletion, dry_run: bool) -> tuple[int, int, int]:
+        """(writes, bytes of writes and blobs, blobs) that `d` removes; nothing changes when dry_run."""
+    def delete_thread(self, thread_id: str, dry_run: bool) -> tuple[int, int, int, int]: ...
+    def size(self) -> int: ...
+    def vacuum(self, full: bool) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_backend(store: Any) -> PruneBackend:
+    from lgtt.store.postgres import PostgresStore
+    from lgtt.store.sqlite import SqliteStore
+
+    if isinstance(store, SqliteStore):
+        return _SqliteBackend(store)
+    if isinstance(store, PostgresStore):
+        return _PostgresBackend(store)
+    raise LgttError("prune and delete need a SQLite or PostgreSQL database, not a --saver",
+                    "pass --db PATH|postgresql://… (other savers have no safe bulk delete here)")
+
+
+class _SqliteBackend(PruneBackend):
+    kind = "sqlite"
+
+    def __init__(self, store: Any) -> None:
+        from lgtt.store import sqlite_prune as sql
+        from lgtt.store.sqlite_write import SqliteWriter
+
+        self.sql, self.path = sql, store.path
+        self.writer = SqliteWriter(store.path, store.serde, store.has_task_path)
+        self.conn = self.writer.conn
+
+    def all_threads(self): return self.sql.all_threads(self.conn)
+    def thread_exists(self, t): return self.sql.thread_exists(self.conn, t)
+    def transaction(self): return self.writer.transaction()
+    def thread_rows(self, t): return self.sql.thread_rows(self.conn, t)
+    def apply(self, t, d, dry_run): return self.sql.apply(self.conn, t, d, dry_run)
+    def delete_thread(self, t, dry_run): return self.sql.delete_thread(self.conn, t, dry_run)
+    def size(self): return self.sql.size(self.path)
+    def vacuum(self, full): self.sql.vacuum(self.conn, full)
+    def close(self): self.writer.close()
+
+
+class _PostgresBackend(PruneBackend):
+    kind = "postgres"
+
+    def __init__(self, store: Any) -> None:
+        from lgtt.store import postgres_prune as sql
+        from lgtt.store.postgres_write import PostgresWriter
+
+        self.sql = sql
+        self.writer = PostgresWriter(store.url, store.serde)
+        self.conn = self.writer.conn
+
+    def all_threads(self): return self.sql.all_threads(self.conn)
+    def thread_exists(self, t): return self.sql.thread_exists(self.conn, t)
+    def transaction(self): return self.sql.transaction(self.writer)
+    def thread_rows(self, t):
+        self._rows = self.sql.thread_rows(self.conn, t)
+        return self._rows
+
+    def apply(self, t, d, dry_run): return self.sql.apply(self.conn, t, d, dry_run, self._rows)
+    def delete_thread(self, t, dry_run): return self.sql.delete_thread(self.conn, t, dry_run)
+    def size(self): return self.sql.size(self.conn)
+    def vacuum(self, full): self.sql.vacuum(self.conn, full)
+    def close(self): self.writer.close()
+
+
+def _batches(threads: Sequence[str], work: Callable[[str], ThreadPlan], backend: PruneBackend,
+             progress: Callable[[int], None] | None, retry: Callable[[BaseException], bool]) -> list[ThreadPlan]:
+    """Run `work` on whole threads, several per transaction, committed every BATCH_SECONDS."""
+    done: list[ThreadPlan] = []
+    i = 0
+    while i < len(threads):
+        for attempt in range(5):
+            batch: list[ThreadPlan] = []
+            try:
+                with backend.transaction():
+                    t0 = time.perf_counter()
+                    j = i
+                    while j < len(threads) and (j == i or (time.perf_counter() - t0 < BATCH_SECONDS
+                                                           and j - i < BATCH_THREADS)):
+                        batch.append(work(threads[j]))
+                        j += 1
+                break
+            except Exception as exc:  # a concurrent writer changed a row we read (Postgres): redo the batch
+                if attempt == 4 or not retry(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        done.extend(batch)
+        i += len(batch)
+        if progress:
+            progress(len(batch))
+    return done
+
+
+def _retryable(exc: BaseException) -> bool:
+    name = type(exc).__name__
+    return name in ("SerializationFailure", "DeadlockDetected")
+
+
+def prune(store: Any, threads: Sequence[str] = (), *, keep: int | None = None, older_than: str | None = None,
+          dry_run: bool = False, vacuum: bool = False, vacuum_full: bool = False,
+          progress: Callable[[int], Callable[[int], None]] | None = None) -> PruneResult:
+    if keep is None and older_than is None:
+        raise UsageError("prune needs --keep N and/or --older-than AGE", "e.g. lgtt prune --keep 10")
+    if keep is not None and keep < 1:
+        raise UsageError("--keep must be at least 1", "use `lgtt delete THREAD` to delete whole threads")
+    cutoff = datetime.now(timezone.utc) - parse_age(older_than) if older_than is not None else None
+    backend = open_backend(store)
+    try:
+        targets = _targets(backend, threads)
+
+        def work(tid: str) -> ThreadPlan:
+            rows = backend.thread_rows(tid)
+            d = plan_thread(rows, keep, cutoff)
+            writes, extra_bytes, blobs = backend.apply(tid, d, dry_run)
+            return ThreadPlan(tid, d.total, len(d.deleted), d.total - len(d.deleted), writes, blobs,
+                              d.bytes + extra_bytes, d.kept_for_deps)
+
+        return _run("prune", backend, targets, work, dry_run, vacuum, vacuum_full, progress)
+    finally:
+        backend.close()
+
+
+def delete(store: Any, threads: Iterable[str], *, dry_run: bool = False, vacuum: bool = False,
+           vacuum_full: bool = False,
+           progress: Callable[[int], Callable[[int], None]] | None = None) -> PruneResult:
+    backend = open_backend(store)
+    try:
+        targets = list(dict.fromkeys(threads))
+        if not targets:
+            raise UsageError("no threads to delete", "name threads or select them with --where KEY=VALUE")
+        missing = [t for t in targets if not backend.thread_exists(t)]
+        if missing:
+            raise NotFound(f"thread {missing[0]!r} not found" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                           "nothing was deleted; list threads with `lgtt threads`")
+
+        def work(tid: str) -> ThreadPlan:
+            n, w, blobs, nbytes = backend.delete_thread(tid, dry_run)
+            return ThreadPlan(tid, n, n, 0, w, blobs, nbytes)
+
+        return _run("delete", backend, targets, work, dry_run, vacuum, vacuum_full, progress)
+    finally:
+        backend.close()
+
+
+def _targets(backend: PruneBackend, threads: Sequence[str]) -> list[str]:
+    if not threads:
+        return sorted(backend.all_threads())
+    targets = list(dict.fromkeys(threads))
+    missing = [t for t in targets if not backend.thread_exists(t)]
+    if missing:
+        raise NotFound(f"thread {missing[0]!r} not found" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                       "nothing was pruned; list threads with `lgtt threads`")
+    return targets
+
+
+def _run(action: str, backend: PruneBackend, targets: list[str], work: Callable[[str], ThreadPlan],
+         dry_run: bool, vacuum: bool, vacuum_full: bool,
+         progress: Callable[[int], Callable[[int], None]] | None) -> PruneResult:
+    result = PruneResult(action, dry_run, backend=backend.kind)
+    result.bytes_before = backend.size()
+    tick = progress(len(targets)) if progress else None
+    result.threads = _batches(targets, work, backend, tick, _retryable)
+    if not dry_run and (vacuum or vacuum_full):
+        backend.vacuum(vacuum_full)
+        result.vacuum = "vacuum full" if vacuum_full else "vacuum"
+    result.bytes_after = backend.size()
+    return result

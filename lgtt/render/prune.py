@@ -1,0 +1,62 @@
+"""Rich output of `prune` and `delete`: the per-thread plan and a summary; layout only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from lgtt.render.health import human
+
+MAX_ROWS = 50  # threads listed; the summary always counts all of them
+
+
+def prune_view(r: Any) -> Group:
+    changed = [t for t in r.threads if t.deleted]
+    verb = "would delete" if r.dry_run else "deleted"
+    title = f"{r.action}{' (dry run, nothing changed)' if r.dry_run else ''}: {len(changed)} of {len(r.threads)} thread(s) changed"
+    t = Table(title=title, title_justify="left")
+    for col in ("thread", "checkpoints", verb, "kept", "writes " + verb, "blobs " + verb, "bytes freed"):
+        t.add_column(col, justify="left" if col == "thread" else "right", overflow="fold")
+    for p in sorted(changed, key=lambda p: -p.deleted)[:MAX_ROWS]:
+        kept = str(p.kept) + (f" ({p.kept_for_deps} for deps)" if p.kept_for_deps else "")
+        t.add_row(p.thread_id, str(p.checkpoints), str(p.deleted), kept, str(p.writes),
+                  str(p.blobs) if r.backend == "postgres" else "-", human(p.bytes_freed))
+    parts: list[Any] = [t]
+    if len(changed) > MAX_ROWS:
+        parts.append(Text(f"… and {len(changed) - MAX_ROWS} more thread(s) (--json lists all)", style="dim"))
+    summary = (f"{verb}: {r.checkpoints_deleted} checkpoint(s), {r.writes_deleted} write(s)"
+               + (f", {r.blobs_deleted} blob(s)" if r.backend == "postgres" else "")
+               + f"; about {human(r.bytes_freed)} of rows")
+    parts.append(Text(summary))
+    if r.vacuum:
+        parts.append(Text(f"{r.vacuum}: database size {human(r.bytes_before)} -> {human(r.bytes_after)}"))
+    else:
+        parts.append(Text(f"database size {human(r.bytes_before)} -> {human(r.bytes_after)}"
+                          + ("" if r.dry_run else " (space is reused by new rows; --vacuum returns it)"), style="dim"))
+    return Group(*parts)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int], Callable[[int], None]]]:
+    """A factory `start(total) -> advance(n)` drawing a rich progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as prog:
+        def start(total: int) -> Callable[[int], None]:
+            task = prog.add_task(label, total=total)
+            return lambda n: prog.advance(task, n)
+
+        yield start

@@ -1,0 +1,154 @@
+"""Postgres side of `prune` and `delete`, on the writer's connection (`PostgresWriter.conn`).
+
+Each transaction is REPEATABLE READ, as `PostgresSaver.prune` runs: every statement sees one
+snapshot, so what a run commits meanwhile is neither seen nor deleted. Rows go by explicit keys;
+a blob goes only when a deleted checkpoint referenced its version and no remaining checkpoint of
+the thread and namespace does (blobs referenced by nothing, e.g. stored just before their
+checkpoint, are never touched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from lgtt.ops.prune import CheckpointRow, Deletion
+
+SNAPSHOT_SQL = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
+THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = %s LIMIT 1"
+ROWS_SQL = """
+SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint ->> 'ts' AS ts,
+       CASE WHEN jsonb_typeof(checkpoint -> 'v') = 'number' THEN (checkpoint ->> 'v')::int END AS v,
+       metadata -> 'parents' ->> '' AS root,
+       coalesce(metadata -> 'counters_since_delta_snapshot', '{}'::jsonb) <> '{}'::jsonb AS delta,
+       pg_column_size(checkpoint) + coalesce(pg_column_size(metadata), 0) AS size,
+       checkpoint -> 'channel_versions' AS versions
+FROM checkpoints WHERE thread_id = %s
+"""
+KEYS = "unnest(%(ns)s::text[], %(ids)s::text[]) AS k(ns, id)"
+WRITES_STATS_SQL = f"""
+SELECT count(*) AS n, coalesce(sum(length(w.blob)), 0) AS bytes
+FROM checkpoint_writes w JOIN {KEYS} ON w.checkpoint_ns = k.ns AND w.checkpoint_id = k.id
+WHERE w.thread_id = %(thread)s
+"""
+DELETE_WRITES_SQL = f"""
+DELETE FROM checkpoint_writes w USING {KEYS}
+WHERE w.thread_id = %(thread)s AND w.checkpoint_ns = k.ns AND w.checkpoint_id = k.id
+"""
+DELETE_CHECKPOINTS_SQL = f"""
+DELETE FROM checkpoints c USING {KEYS}
+WHERE c.thread_id = %(thread)s AND c.checkpoint_ns = k.ns AND c.checkpoint_id = k.id
+"""
+NULL_PARENTS_SQL = f"""
+UPDATE checkpoints c SET parent_checkpoint_id = NULL FROM {KEYS}
+WHERE c.thread_id = %(thread)s AND c.checkpoint_ns = k.ns AND c.checkpoint_id = k.id
+"""
+BLOB_KEYS = "unnest(%(ns)s::text[], %(ch)s::text[], %(ver)s::text[]) AS k(ns, ch, ver)"
+BLOBS_STATS_SQL = f"""
+SELECT count(*) AS n, coalesce(sum(length(b.blob)), 0) AS bytes
+FROM checkpoint_blobs b JOIN {BLOB_KEYS} ON b.checkpoint_ns = k.ns AND b.channel = k.ch AND b.version = k.ver
+WHERE b.thread_id = %(thread)s
+"""
+DELETE_BLOBS_SQL = f"""
+DELETE FROM checkpoint_blobs b USING {BLOB_KEYS}
+WHERE b.thread_id = %(thread)s AND b.checkpoint_ns = k.ns AND b.channel = k.ch AND b.version = k.ver
+"""
+THREAD_STATS_SQL = """
+SELECT (SELECT count(*) FROM checkpoints WHERE thread_id = %(t)s) AS n,
+       (SELECT coalesce(sum(pg_column_size(checkpoint) + coalesce(pg_column_size(metadata), 0)), 0)
+        FROM checkpoints WHERE thread_id = %(t)s) AS cbytes,
+       (SELECT count(*) FROM checkpoint_writes WHERE thread_id = %(t)s) AS w,
+       (SELECT coalesce(sum(length(blob)), 0) FROM checkpoint_writes WHERE thread_id = %(t)s) AS wbytes,
+       (SELECT count(*) FROM checkpoint_blobs WHERE thread_id = %(t)s) AS b,
+       (SELECT coalesce(sum(length(blob)), 0) FROM checkpoint_blobs WHERE thread_id = %(t)s) AS bbytes
+"""
+DELETE_THREAD_SQL = (
+    "DELETE FROM checkpoint_writes WHERE thread_id = %(t)s",
+    "DELETE FROM checkpoint_blobs WHERE thread_id = %(t)s",
+    "DELETE FROM checkpoints WHERE thread_id = %(t)s",
+)
+SIZE_SQL = """
+SELECT coalesce(pg_total_relation_size(to_regclass('checkpoints')), 0)
+     + coalesce(pg_total_relation_size(to_regclass('checkpoint_writes')), 0)
+     + coalesce(pg_total_relation_size(to_regclass('checkpoint_blobs')), 0) AS bytes
+"""
+VACUUM_SQL = "VACUUM (ANALYZE) checkpoints, checkpoint_writes, checkpoint_blobs"
+VACUUM_FULL_SQL = "VACUUM (FULL, ANALYZE) checkpoints, checkpoint_writes, checkpoint_blobs"
+
+
+@contextmanager
+def transaction(writer: Any) -> Iterator[None]:
+    """One REPEATABLE READ transaction (the isolation level has to be its first statement)."""
+    with writer.transaction():
+        writer.conn.execute(SNAPSHOT_SQL)
+        yield
+
+
+def all_threads(conn: Any) -> list[str]:
+    return [r["thread_id"] for r in conn.execute(ALL_THREADS_SQL)]
+
+
+def thread_exists(conn: Any, thread_id: str) -> bool:
+    return bool(conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchall())
+
+
+def thread_rows(conn: Any, thread_id: str) -> list[CheckpointRow]:
+    return [CheckpointRow(r["checkpoint_ns"], r["checkpoint_id"], r["parent_checkpoint_id"], r["ts"], r["v"],
+                          r["root"], bool(r["delta"]), r["size"] or 0, r["versions"] or {})
+            for r in conn.execute(ROWS_SQL, (thread_id,))]
+
+
+def _keys(thread_id: str, pairs: set[tuple[str, str]]) -> dict[str, Any]:
+    ordered = sorted(pairs)
+    return {"thread": thread_id, "ns": [p[0] for p in ordered], "ids": [p[1] for p in ordered]}
+
+
+def garbage_blobs(rows: list[CheckpointRow], deleted: set[tuple[str, str]]) -> set[tuple[str, str, str]]:
+    """(ns, channel, version) a deleted checkpoint referenced and no remaining one does."""
+    freed: set[tuple[str, str, str]] = set()
+    kept: set[tuple[str, str, str]] = set()
+    for r in rows:
+        target = freed if (r.ns, r.checkpoint_id) in deleted else kept
+        for ch, ver in (r.versions or {}).items():
+            target.add((r.ns, ch, str(ver)))
+    return freed - kept
+
+
+def apply(conn: Any, thread_id: str, d: Deletion, dry_run: bool, rows: list[CheckpointRow] | None = None) -> tuple[int, int, int]:
+    """Delete `d` and the blobs only it used (unless dry_run): (writes, bytes of writes and blobs, blobs)."""
+    if not d.deleted:
+        return 0, 0, 0
+    keys = _keys(thread_id, d.deleted)
+    w = conn.execute(WRITES_STATS_SQL, keys, prepare=False).fetchone()
+    garbage = sorted(garbage_blobs(rows or [], d.deleted)) if rows is not None else []
+    bkeys = {"thread": thread_id, "ns": [g[0] for g in garbage], "ch": [g[1] for g in garbage],
+             "ver": [g[2] for g in garbage]}
+    b = conn.execute(BLOBS_STATS_SQL, bkeys, prepare=False).fetchone() if garbage else {"n": 0, "bytes": 0}
+    if not dry_run:
+        conn.execute(DELETE_WRITES_SQL, keys, prepare=False)
+        conn.execute(DELETE_CHECKPOINTS_SQL, keys, prepare=False)
+        if d.orphaned:
+            conn.execute(NULL_PARENTS_SQL, _keys(thread_id, d.orphaned), prepare=False)
+        if garbage:
+            conn.execute(DELETE_BLOBS_SQL, bkeys, prepare=False)
+    return w["n"], int(w["bytes"]) + int(b["bytes"]), b["n"]
+
+
+def delete_thread(conn: Any, thread_id: str, dry_run: bool) -> tuple[int, int, int, int]:
+    """(checkpoints, writes, blobs, bytes) of the whole thread, deleted unless dry_run."""
+    s = conn.execute(THREAD_STATS_SQL, {"t": thread_id}).fetchone()
+    if not dry_run:
+        for sql in DELETE_THREAD_SQL:
+            conn.execute(sql, {"t": thread_id})
+    return s["n"], s["w"], s["b"], int(s["cbytes"]) + int(s["wbytes"]) + int(s["bbytes"])
+
+
+def size(conn: Any) -> int:
+    return int(conn.execute(SIZE_SQL).fetchone()["bytes"])
+
+
+def vacuum(conn: Any, full: bool = False) -> None:
+    """Plain VACUUM (space reusable, the app keeps writing) or VACUUM FULL (locks the tables)."""
+    conn.execute(VACUUM_FULL_SQL if full else VACUUM_SQL)
