@@ -18,9 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def lgtt(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    full_env.pop("LGTT_DB", None)
-    full_env.pop("LGTT_GRAPH", None)
+    full_env = {k: v for k, v in os.environ.items() if k not in ("LGTT_DB", "LGTT_GRAPH")}
+    full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
     return subprocess.run([sys.executable, "-m", "lgtt", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=120)
 
@@ -321,3 +320,34 @@ def test_short_ids_never_read_as_an_index():
     assert all(not s.isdigit() for s in shown)
     assert [resolve(s, ids, "t") for s in shown] == [0, 1, 2]
     assert shown[2] == "e7b00e39d7a8"
+
+
+def test_db_url_forms_and_paging(sqlite_demo):
+    plain = lgtt("--db", str(sqlite_demo), "threads", "--json")
+    url = lgtt("--db", f"sqlite:///{sqlite_demo}", "threads", "--json")
+    env = lgtt("threads", "--json", env={"LGTT_DB": str(sqlite_demo)})
+    assert plain.returncode == url.returncode == env.returncode == 0
+    assert json.loads(plain.stdout) == json.loads(url.stdout) == json.loads(env.stdout)
+    paged = lgtt("--db", str(sqlite_demo), "timeline", "steps-1", "--limit", "3", "--json")
+    rows = json.loads(paged.stdout)
+    assert [r["index"] for r in rows] == [6, 7, 8] and "6 older row(s) not shown" in paged.stderr
+    table = lgtt("--db", str(sqlite_demo), "timeline", "steps-1", "--limit", "3")
+    assert "6 older row(s) hidden" in table.stdout
+
+
+def test_graph_factory_and_user_graph_untouched(sqlite_demo, tmp_path):
+    (tmp_path / "factory.py").write_text(
+        "from sample_graphs import steps\n"
+        "def make_graph():\n"
+        "    return steps.builder.compile(interrupt_before=['complete'], name='mine')\n")
+    proc = lgtt("--db", str(sqlite_demo), "--graph", f"{tmp_path / 'factory.py'}:make_graph", "show", "steps-1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    import lgtt as api
+    from sample_graphs import steps
+
+    user = steps.builder.compile(interrupt_before=["complete"], name="mine")
+    with api.open(str(sqlite_demo), graph=user) as db:
+        db.show("steps-1", 3)
+        attached = __import__("lgtt.graphs", fromlist=["with_saver"]).with_saver(user, db.store.saver())
+    assert user.checkpointer is None, "the user's graph object is not mutated"
+    assert attached.interrupt_before_nodes == ["complete"] and attached.name == "mine"
