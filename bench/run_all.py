@@ -17,6 +17,8 @@ BENCH = Path(__file__).resolve().parent
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
+import bench_diff  # noqa: E402
+import bench_fork  # noqa: E402
 import bench_prune  # noqa: E402
 import bench_threads  # noqa: E402
 import bench_timeline  # noqa: E402
@@ -31,11 +33,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         sections = [bench_timeline.run(args), bench_threads.run(args)]
         sections.append(bench_prune.run(args))
+        sections.append(bench_fork.run(args))
+        sections.append(bench_diff.run(args))
     finally:
         if not args.keep and not args.no_pg:
             say("dropping the Postgres bench databases")
             data.drop_pg()
             bench_prune.drop_pg()
+            bench_diff.drop_pg()
     doc = "\n\n".join([
         "## lgtt benchmark results",
         f"Machine: {machine()}. Total bench time {time.perf_counter() - t0:.0f} s. "
