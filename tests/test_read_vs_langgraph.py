@@ -204,3 +204,14 @@ def test_memory_saver_in_process():
     assert [e.checkpoint_id for e in tl.entries] == [s.config["configurable"]["checkpoint_id"] for s in hist]
     assert [e.next for e in tl.entries] == [list(s.next) for s in hist]
     assert [r.thread_id for r in rows] == ["mem-1"]
+
+
+def test_task_hash_mirrors_langgraph():
+    from langgraph.pregel._algo import _uuid5_str, _xxhash_str
+
+    from lgtt.ops.show import task_hash
+
+    ns = bytes.fromhex("1f1e8ca380c169758001e7b00e39d7a8")
+    parts = ("node", "3", "node", "__pregel_pull", "branch:to:node")
+    assert task_hash(4, ns, *parts) == _xxhash_str(ns, *parts)
+    assert task_hash(1, ns, *parts) == _uuid5_str(ns, *parts)

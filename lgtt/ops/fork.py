@@ -64,9 +64,12 @@ def default_target(thread_id: str, index: int) -> str:
 
 def ancestors(links: dict[str, str | None], ref_id: str) -> list[str]:
     """REF and its ancestors, oldest first (the branch REF is on, not its siblings)."""
-    path, cur = [], ref_id
-    while cur is not None and cur in links and cur not in path:
+    path: list[str] = []
+    seen: set[str] = set()
+    cur: str | None = ref_id
+    while cur is not None and cur in links and cur not in seen:
         path.append(cur)
+        seen.add(cur)
         cur = links[cur]
     return path[::-1]
 
