@@ -68,27 +68,29 @@ class Debugger:
 
         return build_timeline(self.store, thread_id, ns, self.triggers)
 
-    def show(self, thread_id: str, ref: str | int | None = None, ns: str = ""):
-        """LangGraph's live view of the thread (no ref) or one checkpoint as recorded."""
+    def show(self, thread_id: str, ref: str | int | None = None, ns: str = "", *, json_values: bool = False):
+        """LangGraph's live view of the thread (no ref) or one checkpoint as recorded.
+        `json_values`: without a graph, decode values straight to their JSON form (faster)."""
         from lgtt.ops.show import show_checkpoint
 
         ids = self.checkpoint_ids(thread_id, ns)
         index = len(ids) - 1 if ref is None else resolve(str(ref), ids, thread_id)
-        return show_checkpoint(self.store, thread_id, index, ids, live=ref is None, ns=ns, graph=self.graph)
+        return show_checkpoint(self.store, thread_id, index, ids, live=ref is None, ns=ns, graph=self.graph,
+                               json_values=json_values)
 
     def diff(self, thread_id: str, a: str | int, b: str | int | None = None, internal: bool = False):
         """What changed: checkpoint `a` against its parent (no `b`), or `a` -> `b` (`THREAD:REF` allowed)."""
         from lgtt.ops.diff import diff_views
 
         thread_a, ia, _ = self.resolve_pair(thread_id, str(a))
-        view_a = self.show(thread_a, ia)
+        view_a = self.show(thread_a, ia, json_values=True)
         if b is None:
             parent = None
             if view_a.parent_id is not None:
-                parent = self.show(thread_a, self.resolve(thread_a, view_a.parent_id)[0])
+                parent = self.show(thread_a, self.resolve(thread_a, view_a.parent_id)[0], json_values=True)
             return diff_views(parent, view_a, internal=internal)
         thread_b, ib, _ = self.resolve_pair(thread_id, str(b))
-        return diff_views(view_a, self.show(thread_b, ib), internal=internal)
+        return diff_views(view_a, self.show(thread_b, ib, json_values=True), internal=internal)
 
     def compare(self, thread_a: str, thread_b: str):
         """Two threads' current paths side by side: common prefix, divergence, what each did after."""

@@ -47,10 +47,11 @@ BLOCKED = BlockedTypes()
 class StrictSerializer(SerializerProtocol):
     """JsonPlusSerializer with a strict allowlist, encryption-aware, with clear errors."""
 
-    def __init__(self, allowlist: Iterable[tuple[str, ...]] = ()) -> None:
+    def __init__(self, allowlist: Iterable[tuple[str, ...]] = (), *, to_json: bool = False) -> None:
         allowed = tuple(allowlist) or None
+        extra = {"__unpack_ext_hook__": json_ext_hook} if to_json else {}
         self.inner = JsonPlusSerializer(
-            allowed_msgpack_modules=allowed, allowed_json_modules=None, pickle_fallback=False
+            allowed_msgpack_modules=allowed, allowed_json_modules=None, pickle_fallback=False, **extra
         )
         self.cipher_serde: SerializerProtocol | None = None
         if os.environ.get(AES_KEY_ENV):
@@ -102,6 +103,18 @@ class StrictSerializer(SerializerProtocol):
             return self.inner.loads_typed(data)
         except NotImplementedError as exc:
             raise LgttError(f"unknown serialization type in checkpoint: {exc}", "") from None
+
+
+def json_ext_hook(code: int, data: bytes) -> Any:
+    """LangGraph's to-JSON ext hook (objects come back as their stored field data, nothing is
+    imported or built), keeping DeltaChannel snapshots recognisable."""
+    import ormsgpack
+    from langgraph.checkpoint.serde.jsonplus import EXT_DELTA_SNAPSHOT, _msgpack_ext_hook_to_json
+    from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
+    if code == EXT_DELTA_SNAPSHOT:
+        return _DeltaSnapshot(ormsgpack.unpackb(data, ext_hook=json_ext_hook, option=ormsgpack.OPT_NON_STR_KEYS))
+    return _msgpack_ext_hook_to_json(code, data)
 
 
 def _aes_serde(inner: SerializerProtocol) -> SerializerProtocol:

@@ -215,3 +215,29 @@ def test_task_hash_mirrors_langgraph():
     parts = ("node", "3", "node", "__pregel_pull", "branch:to:node")
     assert task_hash(4, ns, *parts) == _xxhash_str(ns, *parts)
     assert task_hash(1, ns, *parts) == _uuid5_str(ns, *parts)
+
+
+def test_json_form_fast_path_equals_the_reference_walk(demo):
+    """to_jsonable's orjson path gives what the plain Python walk gives, on every demo state."""
+    import datetime as dt
+    import uuid
+    from dataclasses import dataclass
+
+    from langchain_core.messages import AIMessage
+
+    from lgtt.jsonform import _walk
+
+    @dataclass
+    class Point:
+        x: int
+        when: dt.datetime
+
+    odd = {"s": {3, 1, 2}, "t": (1, "a"), "b": b"\x00\x01", "u": uuid.UUID(int=5), "d": dt.timedelta(seconds=90),
+           "p": Point(1, dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)), "m": AIMessage(content="hi", id="a1"),
+           "n": float("nan"), "big": 2**80, 1: "int key"}
+    assert to_jsonable(odd) == _walk(odd)
+    for thread_id in DEMO_THREADS:
+        app = demo.app(scenario_module(thread_id))
+        for snap in app.get_state_history(cfg(thread_id)):
+            assert to_jsonable(snap.values) == _walk(snap.values), thread_id
+            assert to_jsonable(snap.metadata) == _walk(snap.metadata)

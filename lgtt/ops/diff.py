@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from lgtt.jsonform import to_jsonable
 
 MESSAGE_CLASS = {"ai": "AIMessage", "human": "HumanMessage", "system": "SystemMessage", "tool": "ToolMessage",
@@ -28,12 +30,25 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def _equal_tree(a: Any, b: Any) -> bool:
+    """Fast, JSON-strict equality of two containers (C-level ==, then orjson bytes so that
+    True/1 and 1/1.0 still differ); lets the recursive diffs skip unchanged subtrees."""
+    if type(a) is not type(b) or not isinstance(a, (dict, list)) or a != b:
+        return False
+    try:
+        return orjson.dumps(a, option=orjson.OPT_NON_STR_KEYS) == orjson.dumps(b, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return _same(a, b)
+
+
 def json_patch(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """Operations that turn `a` into `b` (both JSON-form): applying them in order to `a` gives `b`.
 
     A key new in `b` is one `add` of its whole value; in a list present on both sides, items
     are compared by position, appended items are `add`s at their index and removed ones are
     `remove`s from the highest index down. `replace` and `remove` carry `old`."""
+    if _equal_tree(a, b):
+        return []
     if isinstance(a, dict) and isinstance(b, dict):
         ops: list[dict[str, Any]] = []
         for k in a:
@@ -101,6 +116,8 @@ def _join(path: str, key: Any) -> str:
 
 def changes(a: Any, b: Any, path: str = "") -> list[Change]:
     """The readable diff: nested keys, list items by position, message lists by message id."""
+    if _equal_tree(a, b):
+        return []
     if isinstance(a, dict) and isinstance(b, dict):
         out: list[Change] = []
         for k in a:

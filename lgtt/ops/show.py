@@ -71,10 +71,11 @@ class CheckpointView:
 
 
 def show_checkpoint(store: Store, thread_id: str, index: int, ids: list[str], *, live: bool,
-                    ns: str = "", graph: Any = None) -> CheckpointView:
-    """The checkpoint at `index` of `ids`: LangGraph's live view when `live`, else as recorded."""
+                    ns: str = "", graph: Any = None, json_values: bool = False) -> CheckpointView:
+    """The checkpoint at `index` of `ids`: LangGraph's live view when `live`, else as recorded.
+    `json_values` (without a graph): values decoded straight to their JSON form (faster)."""
     cid = ids[index]
-    tup = store.get_tuple(thread_id, ns, cid)
+    tup = store.get_tuple(thread_id, ns, cid, json_values=json_values and graph is None)
     if tup is None:
         raise NotFound(f"checkpoint {cid} of thread {thread_id!r} disappeared", "the database changed meanwhile; retry")
     raw_values = tup.checkpoint.get("channel_values") or {}
@@ -196,4 +197,6 @@ def _task_id(book: Any, name: str, ns: str, push_idx: int | None) -> str | None:
 
 
 def _interrupt_json(intr: Any) -> dict[str, Any]:
+    if isinstance(intr, dict) and "value" in intr:  # decoded in JSON form
+        return {"id": intr.get("id"), "value": to_jsonable(intr["value"])}
     return {"id": getattr(intr, "id", None), "value": to_jsonable(getattr(intr, "value", intr))}

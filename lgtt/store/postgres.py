@@ -231,16 +231,18 @@ class PostgresStore:
             for r in self.conn.execute(NAMESPACES_SQL, (thread_id,))
         }
 
-    def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None) -> CheckpointTuple | None:
+    def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None,
+                  json_values: bool = False) -> CheckpointTuple | None:
+        """`json_values`: values come back in their stored JSON-ish form, no objects are built."""
         conf: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
         if checkpoint_id:
             conf["checkpoint_id"] = checkpoint_id
-        return self.saver().get_tuple({"configurable": conf})
+        return self.saver(StrictSerializer(to_json=True) if json_values else None).get_tuple({"configurable": conf})
 
-    def saver(self) -> BaseCheckpointSaver:
+    def saver(self, serde: Any = None) -> BaseCheckpointSaver:
         from langgraph.checkpoint.postgres import PostgresSaver
 
-        return PostgresSaver(self.conn, serde=self.serde)  # no setup(): it would migrate the user's DB
+        return PostgresSaver(self.conn, serde=serde or self.serde)  # no setup(): it would migrate the user's DB
 
     def iter_threads(self) -> Iterator[str]:
         for r in self.conn.execute(ALL_THREADS_SQL):

@@ -89,7 +89,8 @@ class SaverStore:
                 out[ns] = (n + 1, root or ((t.metadata or {}).get("parents") or {}).get(""))
         return out
 
-    def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None) -> CheckpointTuple | None:
+    def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None,
+                  json_values: bool = False) -> CheckpointTuple | None:
         conf: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
         if checkpoint_id:
             conf["checkpoint_id"] = checkpoint_id

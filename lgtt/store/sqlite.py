@@ -207,14 +207,16 @@ class SqliteStore:
             out[ns] = (n, (load_metadata(meta).get("parents") or {}).get(""))
         return out
 
-    def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None) -> CheckpointTuple | None:
+    def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None,
+                  json_values: bool = False) -> CheckpointTuple | None:
+        """`json_values`: values come back in their stored JSON-ish form, no objects are built."""
         conf: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
         if checkpoint_id:
             conf["checkpoint_id"] = checkpoint_id
-        return self.saver().get_tuple({"configurable": conf})
+        return self.saver(StrictSerializer(to_json=True) if json_values else None).get_tuple({"configurable": conf})
 
-    def saver(self) -> BaseCheckpointSaver:
-        saver = SqliteSaver(self.conn, serde=self.serde)
+    def saver(self, serde: Any = None) -> BaseCheckpointSaver:
+        saver = SqliteSaver(self.conn, serde=serde or self.serde)
         saver.is_setup = True  # setup() would switch to WAL and create tables: never on a read
         saver._has_task_path = self.has_task_path
         return saver
