@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from lgtt.store import scan
@@ -17,9 +18,7 @@ def load_metadata(raw: Any) -> dict[str, Any]:
         return {}
     if isinstance(raw, dict):
         return raw
-    if isinstance(raw, (bytes, bytearray, memoryview)):
-        raw = bytes(raw).decode()
-    return json.loads(raw)
+    return orjson.loads(raw)
 
 
 def from_decoded(checkpoint: dict[str, Any], cid: str, parent: str | None, ns: str,

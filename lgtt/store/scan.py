@@ -39,27 +39,22 @@ def head_fields(blob: bytes) -> dict[str, Any]:
 
 
 def tail_fields(blob: bytes) -> dict[str, Any] | None:
-    """The trailing bookkeeping, found from the end; None when the layout is not the expected one."""
+    """The trailing bookkeeping, found from the end; None when the layout is not the expected one.
+
+    The bytes from the last `channel_versions` key to the end must be exactly 2 or 3 map
+    entries with the expected keys: they are unpacked in one call as a map of that size."""
     pos = blob.rfind(_TAIL_KEY)
     if pos < 0:
         return None
-    u = _unpacker(blob, pos)
-    out: dict[str, Any] = {}
-    try:
-        for expected in _TAIL_KEYS:
-            if u.tell() + pos == len(blob):
-                break
-            key = u.unpack()
-            if key != expected:
-                return None
-            out[key] = u.unpack()
-        if u.tell() + pos != len(blob):
-            return None
-    except (ValueError, msgpack.ExtraData, msgpack.OutOfData, TypeError):
-        return None
-    if "channel_versions" not in out or "versions_seen" not in out:
-        return None
-    return out
+    tail = bytes(memoryview(blob)[pos:])
+    for header in (b"\x83", b"\x82"):
+        try:
+            out = msgpack.unpackb(header + tail, raw=False, strict_map_key=False)
+        except (ValueError, msgpack.ExtraData, msgpack.OutOfData, TypeError):
+            continue
+        if isinstance(out, dict) and tuple(out) == _TAIL_KEYS[: len(out)]:
+            return out
+    return None
 
 
 def full_fields(blob: bytes) -> tuple[dict[str, Any], set[str], dict[str, bytes]]:
