@@ -17,7 +17,10 @@ MAX_VALUE = 400
 
 
 def console() -> Console:
-    return Console(soft_wrap=False)
+    """Rich console; wide when piped (Rich would assume 80 columns), so tables stay readable in logs."""
+    import sys
+
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
 def threads_table(rows: list[Any]) -> Table:
