@@ -7,7 +7,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import typer
@@ -105,6 +105,18 @@ def handled(ctx: typer.Context) -> Iterator[State]:
         raise typer.Exit(code)
 
 
+def output(as_json: bool, doc: Callable[[], Any], view: Callable[[], Any], *, plain: bool = False) -> None:
+    """`--json`: the document on stdout; otherwise the Rich renderable (both built only when needed)."""
+    if as_json:
+        from lgtt.render.jsonout import emit
+
+        emit(doc(), plain=plain)
+    else:
+        from lgtt.render.tables import console
+
+        console().print(view())
+
+
 def _err(line: str) -> None:
     sys.stderr.write(f"lgtt: {line}\n")
 
@@ -144,14 +156,9 @@ def threads(
 
     with handled(ctx) as st:
         rows = st.open().threads(where=parse_where(where), limit=limit)
-        if as_json:
-            from lgtt.render.jsonout import emit
+        from lgtt.render.tables import threads_table
 
-            emit([r.to_json() for r in rows], plain=True)
-        else:
-            from lgtt.render.tables import console, threads_table
-
-            console().print(threads_table(rows))
+        output(as_json, lambda: [r.to_json() for r in rows], lambda: threads_table(rows), plain=True)
 
 
 @app.command()
@@ -268,15 +275,9 @@ def compare(
     """
     with handled(ctx) as st:
         c = st.open().compare(thread_a, thread_b)
-        if as_json:
-            from lgtt.render.jsonout import emit
-
-            emit(c.to_json())
-            return
         from lgtt.render.diffview import compare_view
-        from lgtt.render.tables import console
 
-        console().print(compare_view(c, full=full))
+        output(as_json, c.to_json, lambda: compare_view(c, full=full))
 
 
 @app.command()
@@ -293,15 +294,9 @@ def stats(
     """
     with handled(ctx) as st:
         s = st.open().stats(top=top, sample=sample)
-        if as_json:
-            from lgtt.render.jsonout import emit
-
-            emit(s.to_json())
-            return
         from lgtt.render.health import stats_view
-        from lgtt.render.tables import console
 
-        console().print(stats_view(s))
+        output(as_json, s.to_json, lambda: stats_view(s))
 
 
 @app.command()
@@ -357,14 +352,9 @@ def fork(
         db = st.open(need_graph=bool(set_ or set_file or edit or as_node))
         updates = parse_edits(db, thread, ref, set_, set_file, edit)
         result = db.fork(thread, ref, to=to, updates=updates or None, as_node=as_node)
-        if as_json:
-            from lgtt.render.jsonout import emit
+        from lgtt.render.tables import fork_summary
 
-            emit(result.to_json())
-            return
-        from lgtt.render.tables import console, fork_summary
-
-        console().print(fork_summary(result, resume_hint(st, result.thread_id)))
+        output(as_json, result.to_json, lambda: fork_summary(result, resume_hint(st, result.thread_id)))
 
 
 def resume_hint(st: State, thread_id: str) -> str:
