@@ -88,6 +88,8 @@ def handled(ctx: typer.Context) -> Iterator[State]:
     except LgttError as exc:
         _err(exc.line())
         code = exc.code
+    except typer.Exit:
+        raise
     except KeyboardInterrupt:
         _err("interrupted")
         code = 130
@@ -508,16 +510,28 @@ def resume(
 
     Example: lgtt --db app.sqlite --graph app.py:graph resume chat-1_branch_3 --until task_processor
     """
-    from lgtt.render.progress import ask_interrupt, outcome, step_line
+    import contextlib
+
+    from lgtt.render.progress import ask_interrupt, outcome, running, step_line
 
     with handled(ctx) as st:
         db = st.open(need_graph=True)
         interactive = sys.stdin.isatty() and not as_json
-        result = db.resume(
-            thread, from_ref=from_ref, input=_json_opt("--input", input_), answer=_json_opt("--answer", answer),
-            has_answer=answer is not None, config=_json_opt("--config", config), context=_json_opt("--context", context),
-            until=until, ask=ask_interrupt if interactive else None, on_step=None if as_json else step_line,
-        )
+        args = dict(input=_json_opt("--input", input_), answer=_json_opt("--answer", answer),
+                    config=_json_opt("--config", config), context=_json_opt("--context", context))
+        picked = None
+        if thread is None:  # say which thread before running it
+            from lgtt.ops.resume import pick_thread
+
+            thread, picked = pick_thread(db, None)
+            if not as_json:
+                print(f"resuming {picked}", flush=True)
+        with contextlib.nullcontext() if as_json or interactive and answer is None else running():
+            result = db.resume(
+                thread, from_ref=from_ref, has_answer=answer is not None, until=until,
+                ask=ask_interrupt if interactive else None, on_step=None if as_json else step_line, **args,
+            )
+        result.picked = result.picked or picked
         if as_json:
             from lgtt.render.jsonout import emit
 

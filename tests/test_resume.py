@@ -72,6 +72,7 @@ def test_cli_failed_resume_exits_1_with_how_to_retry(backend):
     proc = lgtt("--db", backend.url, "--graph", "sample_graphs/failing.py:graph", "resume", "c-1", env={"LGTT_SAMPLE_FIX": "0"})
     assert proc.returncode == 1
     assert "failed:" in proc.stderr and "retry with: lgtt" in proc.stderr and "Traceback" not in proc.stderr
+    assert "lgtt: error" not in proc.stderr, "exit code 1 without a second error line"
     proc = lgtt("--db", backend.url, "--graph", "sample_graphs/failing.py:graph", "resume", "c-1", "--json",
                 env={"LGTT_SAMPLE_FIX": "1"})
     out = json.loads(proc.stdout)

@@ -16,10 +16,20 @@ def step_line(step: Any) -> None:
     mark = "✗" if step.error else "⏸" if step.interrupted else "✓"
     changed = f"  changed: {', '.join(step.changed)}" if step.changed else ""
     text = f"  {mark} {step.node}  {step.duration:.3f}s{changed}"
-    if sys.stdout.isatty():
-        _out.print(text, style="red" if step.error else "yellow" if step.interrupted else "green")
-    else:
-        print(text, flush=True)
+    try:
+        if sys.stdout.isatty():
+            _out.print(text, style="red" if step.error else "yellow" if step.interrupted else "green")
+        else:
+            print(text, flush=True)
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): the run itself goes on
+        pass
+
+
+def running(label: str = "running the graph…") -> Any:
+    """A spinner under the step lines on a terminal; nothing when piped."""
+    import contextlib
+
+    return _out.status(label) if sys.stdout.isatty() else contextlib.nullcontext()
 
 
 def ask_interrupt(interrupt: dict[str, Any]) -> Any:
@@ -37,8 +47,6 @@ def ask_interrupt(interrupt: dict[str, Any]) -> Any:
 
 def outcome(result: Any, resume_cmd: str) -> None:
     """The final lines: done / interrupted / stopped / failed / nothing to resume."""
-    if result.picked:
-        _out.print(f"resuming {result.picked}", style="dim")
     if result.action == "nothing to resume":
         _out.print(f"nothing to resume: thread {result.thread_id} is done (pass --input to start a new run)")
         return
