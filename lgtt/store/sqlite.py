@@ -239,8 +239,9 @@ class SqliteStore:
     @contextmanager
     def run_saver(self) -> Iterator[BaseCheckpointSaver]:
         """The official SqliteSaver on a read-write connection, for running the graph (no setup: the tables exist)."""
-        conn = sqlite3.connect(f"file:{quote(str(Path(self.path).resolve()))}?mode=rw", uri=True, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout = 30000")
+        from lgtt.store.sqlite_write import connect_readwrite
+
+        conn = connect_readwrite(self.path, manual_transactions=False)
         saver = SqliteSaver(conn, serde=self.serde)
         saver.is_setup = True
         saver._has_task_path = self.has_task_path
@@ -255,8 +256,10 @@ class SqliteStore:
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+        from lgtt.store.sqlite_write import BUSY_TIMEOUT_MS
+
         conn = await aiosqlite.connect(f"file:{quote(str(Path(self.path).resolve()))}?mode=rw", uri=True)
-        await conn.execute("PRAGMA busy_timeout = 30000")
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         saver = AsyncSqliteSaver(conn, serde=self.serde)
         saver.is_setup = True
         try:

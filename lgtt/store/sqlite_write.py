@@ -41,10 +41,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 
 
-def connect_readwrite(path: str) -> sqlite3.Connection:
-    """A read-write connection to an existing file; no schema setup, no journal-mode change."""
+def connect_readwrite(path: str, *, manual_transactions: bool = True) -> sqlite3.Connection:
+    """A read-write connection to an existing file; no schema setup, no journal-mode change.
+    `manual_transactions`: BEGIN/COMMIT are ours (else Python's sqlite3 opens them, as SqliteSaver expects)."""
     uri = f"file:{quote(str(Path(path).resolve()))}?mode=rw"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    extra = {"isolation_level": None} if manual_transactions else {}
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False, **extra)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
 
