@@ -45,6 +45,7 @@ from benchlib import (  # noqa: E402
     common_args,
     fmt_ratio,
     fmt_s,
+    official_saver,
     repeat,
     results_table,
     run_child,
@@ -150,15 +151,7 @@ def child_get_state(kind: str, db: str, a: str, b: str) -> None:
     t_start = time.perf_counter()
     from sample_graphs.chat import builder
 
-    if kind == "sqlite":
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        cm = SqliteSaver.from_conn_string(db)
-    else:
-        from langgraph.checkpoint.postgres import PostgresSaver
-
-        cm = PostgresSaver.from_conn_string(db)
-    with cm as saver:
+    with official_saver(kind, db) as saver:
         graph = builder.compile(checkpointer=saver)
         t0 = time.perf_counter()
         snaps = [graph.get_state({"configurable": {"thread_id": THREAD, "checkpoint_id": c}}) for c in (a, b)]

@@ -48,6 +48,7 @@ from benchlib import (  # noqa: E402
     fmt_mb,
     fmt_ratio,
     fmt_s,
+    official_saver,
     repeat,
     results_table,
     run_child,
@@ -121,18 +122,10 @@ def head_values(kind: str, db: str, thread: str, checkpoint_id: str | None = Non
     """len(items) and count of a checkpoint (the thread's head by default) via graph.get_state."""
     from bench_graph import builder
 
-    if kind == "sqlite":
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        cm = SqliteSaver.from_conn_string(db)
-    else:
-        from langgraph.checkpoint.postgres import PostgresSaver
-
-        cm = PostgresSaver.from_conn_string(db)
     conf: dict[str, Any] = {"thread_id": thread}
     if checkpoint_id:
         conf["checkpoint_id"] = checkpoint_id
-    with cm as saver:
+    with official_saver(kind, db) as saver:
         snap = builder.compile(checkpointer=saver).get_state({"configurable": conf})
     return {"items": len(snap.values.get("items", [])), "count": snap.values.get("count"), "next": list(snap.next)}
 
@@ -140,15 +133,7 @@ def head_values(kind: str, db: str, thread: str, checkpoint_id: str | None = Non
 # -- child mode: copy checkpoint by checkpoint through the saver -------------------------------
 def child_put_copy(kind: str, db: str, ref: str, new_thread: str) -> None:
     t_start = time.perf_counter()
-    if kind == "sqlite":
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        cm = SqliteSaver.from_conn_string(db)
-    else:
-        from langgraph.checkpoint.postgres import PostgresSaver
-
-        cm = PostgresSaver.from_conn_string(db)
-    with cm as saver:
+    with official_saver(kind, db) as saver:
         t0 = time.perf_counter()
         path = []
         conf: dict[str, Any] | None = {"configurable": {"thread_id": data.BIG_THREAD, "checkpoint_ns": "",

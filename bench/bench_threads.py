@@ -36,6 +36,7 @@ from benchlib import (  # noqa: E402
     fmt_mb,
     fmt_ratio,
     fmt_s,
+    official_saver,
     repeat,
     results_table,
     run_child,
@@ -56,15 +57,7 @@ WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY 3 DESC
 
 # -- child mode: LangGraph's own API ----------------------------------------------------------
 def child_saver_list(kind: str, db: str) -> None:
-    if kind == "sqlite":
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        cm = SqliteSaver.from_conn_string(db)
-    else:
-        from langgraph.checkpoint.postgres import PostgresSaver
-
-        cm = PostgresSaver.from_conn_string(db)
-    with cm as saver:
+    with official_saver(kind, db) as saver:
         t0 = time.perf_counter()
         threads: dict[str, dict] = {}
         for tup in saver.list(None):

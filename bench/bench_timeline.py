@@ -38,6 +38,7 @@ from benchlib import (  # noqa: E402
     common_args,
     fmt_mb,
     fmt_ratio,
+    official_saver,
     repeat,
     results_table,
     run_child,
@@ -58,15 +59,7 @@ def child_history(kind: str, db: str) -> None:
     from bench_graph import builder
 
     t_start = time.perf_counter()
-    if kind == "sqlite":
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        cm = SqliteSaver.from_conn_string(db)
-    else:
-        from langgraph.checkpoint.postgres import PostgresSaver
-
-        cm = PostgresSaver.from_conn_string(db)
-    with cm as saver:
+    with official_saver(kind, db) as saver:
         graph = builder.compile(checkpointer=saver)
         t0 = time.perf_counter()
         history = list(graph.get_state_history(CONFIG))

@@ -177,3 +177,14 @@ def common_args(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def say(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def official_saver(kind: str, db: str) -> Any:
+    """LangGraph's own saver for a bench database, as a context manager (`sqlite` path or postgres URL)."""
+    if kind == "sqlite":
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        return SqliteSaver.from_conn_string(db)
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    return PostgresSaver.from_conn_string(db)
