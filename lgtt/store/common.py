@@ -23,21 +23,10 @@ def load_metadata(raw: Any) -> dict[str, Any]:
 
 def from_decoded(checkpoint: dict[str, Any], cid: str, parent: str | None, ns: str,
                  metadata: dict[str, Any]) -> Bookkeeping:
-    """Bookkeeping of a checkpoint dict already decoded by a saver."""
+    """Bookkeeping of a checkpoint dict already decoded by a saver (its values say what is present)."""
     values = checkpoint.get("channel_values") or {}
-    return Bookkeeping(
-        checkpoint_id=cid,
-        parent_id=parent,
-        ns=ns,
-        metadata=metadata,
-        ts=str(checkpoint.get("ts", "")),
-        v=int(checkpoint.get("v", 0) or 0),
-        channel_versions=dict(checkpoint.get("channel_versions") or {}),
-        versions_seen={k: dict(v) for k, v in (checkpoint.get("versions_seen") or {}).items()},
-        updated_channels=checkpoint.get("updated_channels"),
-        present=set(values),
-        internal={k: v for k, v in values.items() if k.startswith(scan.VALUE_PREFIXES)},
-    )
+    internal = {k: v for k, v in values.items() if k.startswith(scan.VALUE_PREFIXES)}
+    return _book(checkpoint, checkpoint, cid, parent, ns, metadata, set(values), internal)
 
 
 def from_edges(start: bytes, end: bytes, cid: str, parent: str | None, ns: str,
