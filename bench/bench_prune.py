@@ -109,39 +109,19 @@ def build_sqlite(rebuild: bool) -> Path:
     tmp = data._fresh(PRUNE_SQLITE)
     conn, saver = data._sqlite_saver(tmp)
     _templates(saver)
-    conn.execute("CREATE TEMP TABLE copy_map (new_tid TEXT, tpl_tid TEXT)")
-    conn.executemany("INSERT INTO copy_map VALUES (?, ?)", _copy_map())
-    for tbl in ("checkpoints", "writes"):
-        cols = [r[0] for r in conn.execute("SELECT name FROM pragma_table_info(?)", (tbl,)) if r[0] != "thread_id"]
-        sel = ", ".join(f"t.{c}" for c in cols)
-        conn.execute(f"INSERT INTO {tbl} (thread_id, {', '.join(cols)}) "
-                     f"SELECT m.new_tid, {sel} FROM copy_map m JOIN {tbl} t ON t.thread_id = m.tpl_tid")
+    data.copy_threads_sqlite(conn, _copy_map())
     data._finish_sqlite(conn, tmp, PRUNE_SQLITE)
     return PRUNE_SQLITE
 
 
 def build_pg(rebuild: bool) -> None:
-    import psycopg
 
     if not rebuild and data._pg_count(PG_TPL, "SELECT count(*) FROM checkpoints") == (THREADS * PER_THREAD,):
         return
     say(f"building Postgres {PG_TPL} ({THREADS} threads x {PER_THREAD})...")
     data._recreate_db(PG_TPL)
     data._pg_saver_run(PG_TPL, _templates)
-    with psycopg.connect(data.pg_url(PG_TPL)) as conn:
-        conn.execute("CREATE TEMP TABLE copy_map (new_tid text, tpl_tid text)")
-        with conn.cursor() as cur, cur.copy("COPY copy_map (new_tid, tpl_tid) FROM STDIN") as cp:
-            for r in _copy_map():
-                cp.write_row(r)
-        for tbl in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
-            cols = [r[0] for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
-                "AND table_name = %s AND column_name <> 'thread_id' ORDER BY ordinal_position", (tbl,))]
-            sel = ", ".join(f"t.{c}" for c in cols)
-            conn.execute(f"INSERT INTO {tbl} (thread_id, {', '.join(cols)}) "
-                         f"SELECT m.new_tid, {sel} FROM copy_map m JOIN {tbl} t ON t.thread_id = m.tpl_tid")
-    with psycopg.connect(data.pg_url(PG_TPL), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    data.copy_threads_pg(PG_TPL, _copy_map())
 
 
 def fresh_pg(quarter: bool = False) -> str:

@@ -98,6 +98,37 @@ def _copy_map() -> list[tuple[str, str]]:
 
 
 # -- SQLite --------------------------------------------------------------------------------------
+def copy_threads_sqlite(conn: sqlite3.Connection, copy_map: list[tuple[str, str]]) -> None:
+    """Copy template threads under new ids (new_tid, tpl_tid) with SQL: checkpoints and writes."""
+    conn.execute("CREATE TEMP TABLE copy_map (new_tid TEXT, tpl_tid TEXT)")
+    conn.executemany("INSERT INTO copy_map VALUES (?, ?)", copy_map)
+    for table in ("checkpoints", "writes"):
+        cols = [r[0] for r in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)) if r[0] != "thread_id"]
+        sel = ", ".join(f"t.{c}" for c in cols)
+        conn.execute(f"INSERT INTO {table} (thread_id, {', '.join(cols)}) "
+                     f"SELECT m.new_tid, {sel} FROM copy_map m JOIN {table} t ON t.thread_id = m.tpl_tid")
+
+
+def copy_threads_pg(dbname: str, copy_map: list[tuple[str, str]]) -> None:
+    """The same on Postgres (checkpoints, blobs, writes) in one transaction, then VACUUM ANALYZE."""
+    import psycopg
+
+    with psycopg.connect(pg_url(dbname)) as conn:
+        conn.execute("CREATE TEMP TABLE copy_map (new_tid text, tpl_tid text)")
+        with conn.cursor() as cur, cur.copy("COPY copy_map (new_tid, tpl_tid) FROM STDIN") as cp:
+            for row in copy_map:
+                cp.write_row(row)
+        for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
+            cols = [r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND table_name = %s AND column_name <> 'thread_id' ORDER BY ordinal_position", (table,))]
+            sel = ", ".join(f"t.{c}" for c in cols)
+            conn.execute(f"INSERT INTO {table} (thread_id, {', '.join(cols)}) "
+                         f"SELECT m.new_tid, {sel} FROM copy_map m JOIN {table} t ON t.thread_id = m.tpl_tid")
+    with psycopg.connect(pg_url(dbname), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def _sqlite_saver(path: Path) -> tuple[sqlite3.Connection, Any]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -143,13 +174,7 @@ def build_threads_sqlite(path: Path = THREADS_SQLITE) -> float:
     t0 = time.perf_counter()
     conn, saver = _sqlite_saver(tmp)
     run_templates(saver)
-    conn.execute("CREATE TEMP TABLE copy_map (new_tid TEXT, tpl_tid TEXT)")
-    conn.executemany("INSERT INTO copy_map VALUES (?, ?)", _copy_map())
-    for table in ("checkpoints", "writes"):
-        cols = [r[0] for r in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)) if r[0] != "thread_id"]
-        sel = ", ".join(f"t.{c}" for c in cols)
-        conn.execute(f"INSERT INTO {table} (thread_id, {', '.join(cols)}) "
-                     f"SELECT m.new_tid, {sel} FROM copy_map m JOIN {table} t ON t.thread_id = m.tpl_tid")
+    copy_threads_sqlite(conn, _copy_map())
     _finish_sqlite(conn, tmp, path)
     secs = time.perf_counter() - t0
     _log_build("threads.sqlite", secs, bytes=path.stat().st_size)
@@ -243,25 +268,11 @@ def build_big_pg() -> float:
 
 
 def build_threads_pg() -> float:
-    import psycopg
 
     _recreate_db(PG_THREADS_DB)
     t0 = time.perf_counter()
     _pg_saver_run(PG_THREADS_DB, run_templates)
-    with psycopg.connect(pg_url(PG_THREADS_DB)) as conn:  # one transaction
-        conn.execute("CREATE TEMP TABLE copy_map (new_tid text, tpl_tid text)")
-        with conn.cursor() as cur, cur.copy("COPY copy_map (new_tid, tpl_tid) FROM STDIN") as cp:
-            for row in _copy_map():
-                cp.write_row(row)
-        for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
-            cols = [r[0] for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
-                "AND table_name = %s AND column_name <> 'thread_id' ORDER BY ordinal_position", (table,))]
-            sel = ", ".join(f"t.{c}" for c in cols)
-            conn.execute(f"INSERT INTO {table} (thread_id, {', '.join(cols)}) "
-                         f"SELECT m.new_tid, {sel} FROM copy_map m JOIN {table} t ON t.thread_id = m.tpl_tid")
-    with psycopg.connect(pg_url(PG_THREADS_DB), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    copy_threads_pg(PG_THREADS_DB, _copy_map())
     secs = time.perf_counter() - t0
     _log_build("threads.pg", secs)
     return secs
