@@ -53,6 +53,23 @@ def pg_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis Stack server (RedisJSON + RediSearch) for this test session; see tests/redis_stack.py."""
+    from tests import redis_stack
+
+    url, port, reason = redis_stack.start()
+    try:
+        if reason:
+            if IN_CI:
+                pytest.fail(f"{reason}; CI=true requires it")
+            pytest.skip(reason)
+        yield url
+    finally:
+        if port:
+            redis_stack.stop(port)
+
+
 @dataclass
 class Backend:
     """A database lgtt reads and the official saver that wrote it."""
