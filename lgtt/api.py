@@ -26,6 +26,15 @@ class Debugger:
 
         return graph_triggers(self.graph) if self.graph is not None else None
 
+    def triggers_for(self, ns: str = ""):
+        """Node triggers of the (sub)graph that writes namespace `ns`; None (inferred from channel
+        names) without a graph or when the graph declares no subgraph there."""
+        from lgtt.graphs import subgraph_for
+        from lgtt.nextnodes import graph_triggers
+
+        graph = subgraph_for(self.graph, ns) if self.graph is not None else None
+        return graph_triggers(graph) if graph is not None else None
+
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         ids = self.store.checkpoint_ids(thread_id, ns)
         if not ids:
@@ -66,7 +75,7 @@ class Debugger:
         """Every checkpoint of a thread's namespace, oldest first."""
         from lgtt.ops.timeline import build_timeline
 
-        return build_timeline(self.store, thread_id, ns, self.triggers)
+        return build_timeline(self.store, thread_id, ns, self.triggers_for(ns))
 
     def show(self, thread_id: str, ref: str | int | None = None, ns: str = "", *, json_values: bool = False):
         """LangGraph's live view of the thread (no ref) or one checkpoint as recorded.

@@ -102,3 +102,18 @@ def _as_compiled(obj: Any, spec: str, depth: int = 0) -> Any:
 def with_saver(graph: Any, saver: Any) -> Any:
     """A copy of the graph using `saver`, keeping its compile options; the user's object is untouched."""
     return graph.copy(update={"checkpointer": saver})
+
+
+def graph_namespace(ns: str) -> str:
+    """A checkpoint namespace without task ids (`a:<task>|b:<task>` -> `a|b`), as get_subgraphs takes it."""
+    return "|".join(part.split(":")[0] for part in ns.split("|") if not part.isdigit())
+
+
+def subgraph_for(graph: Any, ns: str) -> Any:
+    """The compiled (sub)graph that writes checkpoint namespace `ns` (the graph itself for ""),
+    or None when the graph declares no such subgraph (e.g. one a tool invokes)."""
+    if not ns:
+        return graph
+    for _, sub in graph.get_subgraphs(namespace=graph_namespace(ns), recurse=True):
+        return sub if hasattr(sub, "nodes") else None
+    return None
