@@ -123,11 +123,12 @@ class Debugger:
         return check(self.store, threads, graph=graph)
 
     def fork(self, thread_id: str, ref: str | int, *, to: str | None = None,
-             updates: dict[str, Any] | None = None, as_node: str | None = None):
-        """Copy `thread_id`'s path up to `ref` into a new thread with a fresh head; edits need the graph."""
+             updates: dict[str, Any] | None = None, as_node: str | None = None, ns: str = ""):
+        """Copy `thread_id`'s path up to `ref` into a new thread with a fresh head; edits need the graph.
+        `ns`: `ref` is a checkpoint of that subgraph namespace, and resuming the fork continues inside it."""
         from lgtt.ops.fork import fork
 
-        return fork(self, thread_id, str(ref), to=to, updates=updates, as_node=as_node)
+        return fork(self, thread_id, str(ref), to=to, updates=updates, as_node=as_node, ns=ns)
 
     def prune(self, threads: Sequence[str] = (), *, keep: int | None = None, older_than: str | None = None,
               dry_run: bool = False, vacuum: bool = False, vacuum_full: bool = False, progress: Any = None):

@@ -342,6 +342,7 @@ def fork(
     set_file: str | None = typer.Option(None, "--set-file", help="A JSON object of state edits."),
     edit: bool = typer.Option(False, "--edit", help="Edit the checkpoint's values as JSON in $EDITOR."),
     as_node: str | None = typer.Option(None, "--as-node", help="Apply the edits as if this node wrote them."),
+    ns: str = typer.Option("", "--ns", help="REF is a checkpoint of this subgraph namespace: the fork resumes inside it."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Copy a thread up to a checkpoint into a new thread you can change and resume.
@@ -352,8 +353,8 @@ def fork(
 
     with handled(ctx) as st:
         db = st.open(need_graph=bool(set_ or set_file or edit or as_node))
-        updates = parse_edits(db, thread, ref, set_, set_file, edit)
-        result = db.fork(thread, ref, to=to, updates=updates or None, as_node=as_node)
+        updates = parse_edits(db, thread, ref, set_, set_file, edit, ns)
+        result = db.fork(thread, ref, to=to, updates=updates or None, as_node=as_node, ns=ns)
         from lgtt.render.tables import fork_summary
 
         output(as_json, result.to_json, lambda: fork_summary(result, resume_hint(st, result.thread_id)))

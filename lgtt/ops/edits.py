@@ -36,9 +36,9 @@ def parse_file(path: str) -> dict[str, Any]:
     return doc
 
 
-def edit_in_editor(db: Any, thread_id: str, ref: str) -> dict[str, Any]:
+def edit_in_editor(db: Any, thread_id: str, ref: str, ns: str = "") -> dict[str, Any]:
     """Open the checkpoint's values as JSON in $EDITOR; return the keys that changed."""
-    before = db.show(thread_id, ref).to_json()["values"]
+    before = db.show(thread_id, ref, ns).to_json()["values"]
     text = run_editor(json.dumps(before, indent=2, ensure_ascii=False) + "\n")
     try:
         after = json.loads(text)
@@ -72,12 +72,13 @@ def run_editor(text: str) -> str:
         return path.read_text()
 
 
-def parse_edits(db: Any, thread_id: str, ref: str, sets: list[str], set_file: str | None, edit: bool) -> dict[str, Any]:
+def parse_edits(db: Any, thread_id: str, ref: str, sets: list[str], set_file: str | None, edit: bool,
+                ns: str = "") -> dict[str, Any]:
     """All edits, merged in order: --set-file, --edit, then --set."""
     updates: dict[str, Any] = {}
     if set_file:
         updates.update(parse_file(set_file))
     if edit:
-        updates.update(edit_in_editor(db, thread_id, ref))
+        updates.update(edit_in_editor(db, thread_id, ref, ns))
     updates.update(parse_set(sets))
     return updates

@@ -18,8 +18,9 @@ from typing import Any
 import msgpack
 from langgraph.checkpoint.base.id import uuid6
 
-from lgtt.errors import LgttError, UsageError
+from lgtt.errors import LgttError, NotFound, UsageError
 from lgtt.ops.channels import is_internal
+from lgtt.refs import resolve
 
 INTERRUPT = "__interrupt__"
 FORK_KEY = "lgtt_fork"
@@ -35,6 +36,8 @@ class ForkResult:
     step: int | None
     next: list[str]
     edited: list[str] = field(default_factory=list)
+    checkpoint_ns: str = ""  # where checkpoint_id lives: "" or the subgraph namespace of `fork --ns`
+    root_checkpoint_id: str | None = None  # the new thread's root-namespace head
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -58,7 +61,11 @@ def check_edits(graph: Any, updates: dict[str, Any] | None, as_node: str | None)
                          f"nodes: {', '.join(n for n in graph.nodes if not n.startswith('__'))}")
 
 
-def default_target(thread_id: str, index: int) -> str:
+def default_target(thread_id: str, index: int, ns: str = "") -> str:
+    if ns:
+        from lgtt.graphs import graph_namespace
+
+        return f"{thread_id}_branch_{graph_namespace(ns).replace('|', '.')}_{index}"
     return f"{thread_id}_branch_{index}"
 
 
@@ -93,13 +100,14 @@ def fork_head(raw: tuple[Any, ...], *, kind: str, serde: Any, new_id: str) -> tu
 
 
 def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: dict[str, Any] | None = None,
-         as_node: str | None = None) -> ForkResult:
-    """Fork `thread_id` at `ref` into a new thread; see the module docstring."""
-    index, ref_id = db.resolve(thread_id, ref)
-    target = to or default_target(thread_id, index)
+         as_node: str | None = None, ns: str = "") -> ForkResult:
+    """Fork `thread_id` at `ref` (a checkpoint of namespace `ns`) into a new thread; see the module docstring."""
+    index, ref_id = resolve_in_ns(db, thread_id, ref, ns)
+    target = to or default_target(thread_id, index, ns)
     if target == thread_id:
         raise UsageError("the fork must be a new thread", "choose another --to")
-    check_edits(db.graph, updates, as_node)
+    target_graph = edit_target(db.graph, ns) if (updates or as_node) else None
+    check_edits(target_graph, updates, as_node)
     writer = db.store.writer()
     try:
         with writer.transaction():
@@ -107,24 +115,25 @@ def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: d
                 writer.lock_thread(target)
             if writer.thread_exists(target):
                 raise LgttError(f"thread {target!r} already exists", "choose another name with --to (lgtt never overwrites a thread)")
-            path = ancestors(writer.parent_links(thread_id), ref_id)
-            before = set(path) - {ref_id}
-            owned = [(ns, cid) for ns, cid, meta in writer.namespace_rows(thread_id)
-                     if ((meta or {}).get("parents") or {}).get("") in before]
-            copied = writer.copy_rows(thread_id, target, [("", c) for c in path] + owned,
-                                      [("", c) for c in path if c != ref_id] + owned)
-            raw = writer.raw_checkpoint(thread_id, "", ref_id)
+            raw = writer.raw_checkpoint(thread_id, ns, ref_id)
             meta = dict(raw[3])
+            levels = fork_levels(thread_id, ns, ref_id, meta)
+            copied = writer.copy_rows(thread_id, target, *rows_to_copy(writer, thread_id, levels))
             fork_id = str(uuid6(clock_seq=meta.get("step") if isinstance(meta.get("step"), int) else None))
             type_, stored = fork_head(raw, kind=db.store.kind, serde=writer.serde, new_id=fork_id)
-            meta.update(source="fork", parents={}, **{FORK_KEY: {"thread_id": thread_id, "checkpoint_id": ref_id, "index": index}})
-            writer.insert_raw(target, "", fork_id, ref_id, type_, stored, meta)
+            origin = {"thread_id": thread_id, "checkpoint_id": ref_id, "index": index}
+            if ns:
+                origin["checkpoint_ns"] = ns
+            meta.update(source="fork", **{FORK_KEY: origin})
+            if not ns:
+                meta["parents"] = {}
+            writer.insert_raw(target, ns, fork_id, ref_id, type_, stored, meta)
             head_id = fork_id
             if updates or as_node:
                 from lgtt.graphs import with_saver
 
                 app = with_saver(db.graph, writer.tx_saver())
-                conf = {"configurable": {"thread_id": target, "checkpoint_ns": "", "checkpoint_id": fork_id}}
+                conf = {"configurable": {"thread_id": target, "checkpoint_ns": ns, "checkpoint_id": fork_id}}
                 try:
                     new = app.update_state(conf, updates or None, as_node=as_node)
                 except Exception as exc:
@@ -132,9 +141,93 @@ def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: d
                 head_id = new["configurable"]["checkpoint_id"]
     finally:
         writer.close()
-    view = db.show(target, head_id)
+    view = db.show(target, head_id, ns)
     return ForkResult(
         thread_id=target, checkpoint_id=head_id, fork_checkpoint_id=fork_id,
         forked_from={"thread_id": thread_id, "checkpoint_id": ref_id, "index": index},
         copied=copied, step=view.metadata.get("step"), next=view.next, edited=sorted(updates or {}),
+        checkpoint_ns=ns, root_checkpoint_id=levels[0][1] if ns else head_id,
     )
+
+
+def resolve_in_ns(db: Any, thread_id: str, ref: str, ns: str) -> tuple[int, str]:
+    """REF among the checkpoints of namespace `ns`, with an error naming the namespace."""
+    if not ns:
+        return db.resolve(thread_id, ref)
+    if not db.store.thread_exists(thread_id):
+        raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
+    ids = db.store.checkpoint_ids(thread_id, ns)
+    if not ids:
+        raise NotFound(f"{ns!r} is not a subgraph namespace of thread {thread_id!r}",
+                       f"see the namespaces with `lgtt timeline {thread_id}` (subgraph column)")
+    try:
+        i = resolve(str(ref), ids, thread_id)
+    except NotFound as exc:
+        raise NotFound(f"{exc.message}, in namespace {ns!r}",
+                       f"REF must be a checkpoint of that namespace: see `lgtt timeline {thread_id} --ns '{ns}'`") from None
+    return i, ids[i]
+
+
+def fork_levels(thread_id: str, ns: str, ref_id: str, meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(namespace, head) from the root down to `ns`: each enclosing namespace is copied up to the
+    checkpoint that ran the next one (`metadata.parents`), `ns` itself up to REF."""
+    if not ns:
+        return [("", ref_id)]
+    parents = meta.get("parents") or {}
+    parts = ns.split("|")
+    levels = []
+    for depth in range(len(parts)):
+        outer = "|".join(parts[:depth])
+        if outer not in parents:
+            raise LgttError(f"checkpoint {ref_id} of namespace {ns!r} does not record the {outer or 'root'} checkpoint that ran it",
+                            "it was written by a LangGraph too old for `fork --ns`; fork the root namespace instead")
+        levels.append((outer, str(parents[outer])))
+    levels.append((ns, ref_id))
+    return levels
+
+
+def rows_to_copy(writer: Any, thread_id: str, levels: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (ns, checkpoint id) rows to copy and those whose writes go too.
+
+    Each level's path (its first checkpoint -> its head, by parent links) with the writes of all
+    but the head. Any other namespace goes whole with the step that ran it: its innermost
+    enclosing level's checkpoint it records (`metadata.parents`) is on that level's path before
+    the head (a subgraph run that finished earlier). A `checkpointer=True` subgraph's namespace
+    (no task ids, so no ':') spans runs: its checkpoints older than that level's head go, as
+    LangGraph's replay from the head loads the newest of them.
+    """
+    checkpoints: list[tuple[str, str]] = []
+    writes: list[tuple[str, str]] = []
+    before: dict[str, set[str]] = {}
+    for ns, head in levels:
+        path = ancestors(writer.parent_links(thread_id, ns), head)
+        checkpoints += [(ns, c) for c in path]
+        writes += [(ns, c) for c in path if c != head]
+        before[ns] = set(path) - {head}
+    names = [ns for ns, _ in levels]
+    heads = dict(levels)
+    for ns, cid, meta in writer.namespace_rows(thread_id):
+        if ns in before:
+            continue
+        outer = max((n for n in names if n == "" or ns.startswith(n + "|")), key=len)
+        if ":" not in ns:
+            carried = cid < heads[outer]
+        else:
+            carried = ((meta or {}).get("parents") or {}).get(outer) in before[outer]
+        if carried:
+            checkpoints.append((ns, cid))
+            writes.append((ns, cid))
+    return checkpoints, writes
+
+
+def edit_target(graph: Any, ns: str) -> Any:
+    """The (sub)graph whose state an edit at namespace `ns` changes."""
+    if graph is None or not ns:
+        return graph
+    from lgtt.graphs import graph_namespace, subgraph_for
+
+    sub = subgraph_for(graph, ns)
+    if sub is None:
+        raise LgttError(f"the graph declares no subgraph at {graph_namespace(ns)!r}",
+                        "pass the graph that ran this thread (its subgraph nodes must be compiled graphs)")
+    return sub

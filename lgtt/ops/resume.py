@@ -77,6 +77,19 @@ def pick_thread(db: Any, thread_id: str | None) -> tuple[str, str | None]:
     return latest, f"the most recent fork made by lgtt: {latest}"
 
 
+def is_fork_head(db: Any, thread_id: str, live: Any) -> bool:
+    """The thread's head is the fork checkpoint lgtt wrote (or the edit made on it), not yet run."""
+    from lgtt.ops.fork import FORK_KEY
+
+    source = live.metadata.get("source")
+    if source == "fork":
+        return FORK_KEY in live.metadata
+    if source != "update" or not live.parent_id:
+        return False
+    parent = db.store.get_tuple(thread_id, "", live.parent_id)
+    return parent is not None and FORK_KEY in (parent.metadata or {}) and parent.metadata.get("source") == "fork"
+
+
 def answer_command(interrupts: list[dict[str, Any]], value: Any) -> Any:
     """`Command(resume=…)`: one pending interrupt takes the value; several need a map of id -> value."""
     from langgraph.types import Command
@@ -121,6 +134,10 @@ def resume(db: Any, thread_id: str | None = None, *, from_ref: str | None = None
         return ResumeResult(thread_id, "done", live.checkpoint_id, action="nothing to resume", picked=picked)
     else:
         action = "continue"
+        if is_fork_head(db, thread_id, live):
+            # The second half of LangGraph's replay: addressing the fork head makes its
+            # `checkpointer=True` subgraphs load their state as of REF and take this step's input.
+            conf.update(checkpoint_ns="", checkpoint_id=live.checkpoint_id)
     result = ResumeResult(thread_id, "pending", None, action=action, picked=picked)
     kwargs: dict[str, Any] = {"stream_mode": "tasks"}
     if until:

@@ -142,6 +142,8 @@ def fork_summary(result: Any, resume_cmd: str) -> Text:
     out = Text()
     out.append(f"forked {src['thread_id']} at {src['index']} ({src['checkpoint_id']})\n", "bold")
     out.append(f"  new thread  {result.thread_id}  ({result.copied} checkpoints copied)\n")
+    if getattr(result, "checkpoint_ns", ""):
+        out.append(f"  namespace   {result.checkpoint_ns}  (resuming continues inside this subgraph)\n")
     out.append(f"  head        {result.checkpoint_id}  step {result.step}\n")
     out.append(f"  next        {', '.join(result.next) or '(nothing: done)'}\n")
     if result.edited:

@@ -88,7 +88,7 @@ ORDER BY checkpoint_ns, checkpoint_id
 """
 ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
 LATEST_FORK_SQL = """
-SELECT thread_id FROM checkpoints WHERE checkpoint_ns = '' AND metadata ? 'lgtt_fork'
+SELECT thread_id FROM checkpoints WHERE metadata ? 'lgtt_fork'
 ORDER BY checkpoint_id DESC LIMIT 1
 """
 

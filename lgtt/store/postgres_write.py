@@ -10,7 +10,7 @@ from langgraph.checkpoint.postgres import PostgresSaver
 
 from lgtt.store.postgres import connect
 
-PATH_LINKS_SQL = "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = ''"
+PATH_LINKS_SQL = "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s"
 NS_ROWS_SQL = "SELECT checkpoint_ns, checkpoint_id, metadata FROM checkpoints WHERE thread_id = %s AND checkpoint_ns <> ''"
 THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = %s LIMIT 1"
 LOCK_THREAD_SQL = "SELECT pg_advisory_xact_lock(hashtext(%s))"
@@ -69,8 +69,8 @@ class PostgresWriter:
     def thread_exists(self, thread_id: str) -> bool:
         return bool(self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchall())
 
-    def parent_links(self, thread_id: str) -> dict[str, str | None]:
-        return {r["checkpoint_id"]: r["parent_checkpoint_id"] for r in self.conn.execute(PATH_LINKS_SQL, (thread_id,))}
+    def parent_links(self, thread_id: str, ns: str = "") -> dict[str, str | None]:
+        return {r["checkpoint_id"]: r["parent_checkpoint_id"] for r in self.conn.execute(PATH_LINKS_SQL, (thread_id, ns))}
 
     def namespace_rows(self, thread_id: str) -> list[tuple[str, str, dict[str, Any]]]:
         return [(r["checkpoint_ns"], r["checkpoint_id"], r["metadata"] or {}) for r in self.conn.execute(NS_ROWS_SQL, (thread_id,))]

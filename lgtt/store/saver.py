@@ -118,7 +118,7 @@ class SaverStore:
         best = None
         for t in self._all():
             conf = t.config["configurable"]
-            if not conf.get("checkpoint_ns") and "lgtt_fork" in (t.metadata or {}):
+            if "lgtt_fork" in (t.metadata or {}):
                 if best is None or conf["checkpoint_id"] > best[0]:
                     best = (conf["checkpoint_id"], conf["thread_id"])
         return best[1] if best else None

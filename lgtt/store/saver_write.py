@@ -41,10 +41,10 @@ class SaverWriter:
     def thread_exists(self, thread_id: str) -> bool:
         return any(True for _ in self.saver.list({"configurable": {"thread_id": thread_id}}, limit=1))
 
-    def parent_links(self, thread_id: str) -> dict[str, str | None]:
+    def parent_links(self, thread_id: str, ns: str = "") -> dict[str, str | None]:
         out: dict[str, str | None] = {}
-        for t in self.saver.list(self._conf(thread_id)):
-            if t.config["configurable"].get("checkpoint_ns", ""):
+        for t in self.saver.list(self._conf(thread_id, ns)):
+            if t.config["configurable"].get("checkpoint_ns", "") != ns:
                 continue
             out[t.config["configurable"]["checkpoint_id"]] = (
                 t.parent_config["configurable"]["checkpoint_id"] if t.parent_config else None)

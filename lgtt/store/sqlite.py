@@ -70,7 +70,7 @@ METADATA_SQL = "SELECT metadata FROM checkpoints WHERE thread_id = ? AND checkpo
 ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
 LATEST_FORK_SQL = """
 SELECT thread_id FROM checkpoints
-WHERE checkpoint_ns = '' AND json_extract(CAST(metadata AS TEXT), '$.lgtt_fork') IS NOT NULL
+WHERE json_extract(CAST(metadata AS TEXT), '$.lgtt_fork') IS NOT NULL
 ORDER BY checkpoint_id DESC LIMIT 1
 """
 

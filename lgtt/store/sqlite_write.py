@@ -16,7 +16,7 @@ from lgtt.errors import LgttError
 
 BUSY_TIMEOUT_MS = 30_000
 
-PATH_LINKS_SQL = "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ''"
+PATH_LINKS_SQL = "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
 NS_ROWS_SQL = "SELECT checkpoint_ns, checkpoint_id, metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns != ''"
 THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
 # (ns, id) pairs arrive as one JSON array: no temp tables, no parameter limits.
@@ -88,8 +88,8 @@ class SqliteWriter:
     def thread_exists(self, thread_id: str) -> bool:
         return self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchone() is not None
 
-    def parent_links(self, thread_id: str) -> dict[str, str | None]:
-        return dict(self.conn.execute(PATH_LINKS_SQL, (thread_id,)).fetchall())
+    def parent_links(self, thread_id: str, ns: str = "") -> dict[str, str | None]:
+        return dict(self.conn.execute(PATH_LINKS_SQL, (thread_id, ns)).fetchall())
 
     def namespace_rows(self, thread_id: str) -> list[tuple[str, str, dict[str, Any]]]:
         return [(ns, cid, json.loads(meta) if meta else {}) for ns, cid, meta in self.conn.execute(NS_ROWS_SQL, (thread_id,))]
