@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -156,6 +157,36 @@ class Debugger:
 
         return resume(self, thread_id, **kwargs)
 
+    def export(self, threads: Sequence[str] = (), out: Any = None, *, where: Sequence[tuple[str, Any]] = (),
+               redact: Sequence[str] = (), progress: Any = None):
+        """Write threads (named, and/or matching `where`) as an export file to `out` (a binary
+        file object or a path). Values travel as stored bytes. Returns a TransferResult."""
+        from lgtt.ops.transfer import export_threads
+
+        targets = self._targets(threads, where)
+        if out is None or isinstance(out, (str, bytes)) or hasattr(out, "__fspath__"):
+            if out is None:
+                raise LgttError("export needs somewhere to write", "pass out= a path or a binary file object")
+            with builtins.open(out, "wb") as f:
+                return export_threads(self.store, targets, f, redact=redact, progress=progress)
+        return export_threads(self.store, targets, out, redact=redact, progress=progress)
+
+    def copy(self, threads: Sequence[str] = (), to: str | None = None, *, where: Sequence[tuple[str, Any]] = (),
+             rename: str | None = None):
+        """Copy threads into another database (`to`: a SQLite path or postgresql:// URL), one
+        transaction per thread; an existing thread is never overwritten. Returns a TransferResult."""
+        from lgtt.ops.transfer import copy_threads
+
+        if not to:
+            raise LgttError("copy needs a target database", "pass to= a SQLite path or postgresql:// URL")
+        return copy_threads(self.store, self._targets(threads, where), to, rename=rename)
+
+    def _targets(self, threads: Sequence[str], where: Sequence[tuple[str, Any]]) -> list[str]:
+        targets = list(dict.fromkeys(threads))
+        if where:
+            targets += [t.thread_id for t in self.threads(where=where) if t.thread_id not in targets]
+        return targets
+
     def close(self) -> None:
         self.store.close()
 
@@ -187,6 +218,14 @@ def open_store(db: str | None = None, *, saver: Any = None, graph: Any = None) -
     from lgtt.store.saver import SaverStore
 
     return SaverStore(saver)
+
+
+def import_file(path: str, into: str, *, rename: str | None = None):
+    """Write an export file's threads into `into` (SQLite path or postgresql:// URL, set up by its
+    official saver); the whole file is checked first, then one transaction per thread."""
+    from lgtt.ops.transfer import import_file as _import
+
+    return _import(path, into, rename=rename)
 
 
 def open(db: str | None = None, *, graph: Any = None, saver: Any = None) -> Debugger:  # noqa: A001

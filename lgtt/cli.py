@@ -543,6 +543,89 @@ def resume(
             raise typer.Exit(1)
 
 
+@app.command()
+def export(
+    ctx: typer.Context,
+    threads: list[str] = typer.Argument(None, help="Thread ids."),
+    where: list[str] = typer.Option([], "--where", help="KEY=VALUE on checkpoint metadata, as in `threads` (repeatable)."),
+    out: str = typer.Option("-", "-o", "--output", help="File to write; - (default) for stdout."),
+    redact: list[str] = typer.Option([], "--redact", help="Leave this state key's values out (repeatable)."),
+) -> None:
+    """Write threads as JSON Lines of their stored rows (every namespace, write and blob), values as stored bytes.
+
+    Example: lgtt --db $PROD_URL export chat-42 -o chat-42.jsonl
+    """
+    from lgtt.ops.threads import parse_where
+    from lgtt.render.transfer import clear_progress, progress, summary
+
+    with handled(ctx) as st:
+        conditions = parse_where(where)
+        if not threads and not conditions:
+            raise UsageError("export needs thread ids or --where KEY=VALUE", "e.g. lgtt export chat-1 -o chat-1.jsonl")
+        db = st.open()
+        tick = progress()
+        try:
+            if out == "-":
+                result = db.export(threads or (), sys.stdout.buffer, where=conditions, redact=redact, progress=tick)
+                sys.stdout.buffer.flush()
+            else:
+                result = db.export(threads or (), out, where=conditions, redact=redact, progress=tick)
+        finally:
+            if tick:
+                clear_progress()
+        if out != "-":
+            from lgtt.render.tables import console
+
+            console().print(summary(result))
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: str = typer.Argument(..., help="An export file (lgtt export -o FILE)."),
+    into: str | None = typer.Option(None, "--into", help="Target database (default: --db); set up by its saver if new."),
+    rename: str | None = typer.Option(None, "--as", help="Import the (one) thread under this id."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Write an export file's threads into a database, one transaction per thread; never overwrites.
+
+    Example: lgtt import chat-42.jsonl --into local.sqlite
+    """
+    import lgtt
+    from lgtt.render.transfer import summary
+
+    with handled(ctx) as st:
+        target = into or st.db
+        if not target:
+            raise UsageError("import needs a target database", "pass --into PATH|URL (or --db)")
+        result = lgtt.import_file(file, target, rename=rename)
+        output(as_json, result.to_json, lambda: summary(result))
+
+
+@app.command()
+def copy(
+    ctx: typer.Context,
+    threads: list[str] = typer.Argument(None, help="Thread ids."),
+    to: str = typer.Option(..., "--to", help="Target database: a SQLite path or postgresql://… URL."),
+    where: list[str] = typer.Option([], "--where", help="KEY=VALUE on checkpoint metadata, as in `threads` (repeatable)."),
+    rename: str | None = typer.Option(None, "--as", help="Copy the (one) thread under this id."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Copy threads to another database (Postgres ↔ SQLite ↔ SQLite), values byte for byte.
+
+    Example: lgtt --db $PROD_URL copy chat-42 --to local.sqlite
+    """
+    from lgtt.ops.threads import parse_where
+    from lgtt.render.transfer import summary
+
+    with handled(ctx) as st:
+        conditions = parse_where(where)
+        if not threads and not conditions:
+            raise UsageError("copy needs thread ids or --where KEY=VALUE", "e.g. lgtt copy chat-1 --to local.sqlite")
+        result = st.open().copy(threads or (), to, where=conditions, rename=rename)
+        output(as_json, result.to_json, lambda: summary(result))
+
+
 def main() -> None:
     # A short-lived process that builds many small dicts: collect cycles rarely (about 30%
     # of a 10,000-row timeline is otherwise spent in the cyclic GC).

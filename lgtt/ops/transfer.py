@@ -1,0 +1,292 @@
+"""export / import / copy: threads as JSON Lines of stored rows, between any SQLite and Postgres.
+
+A file is a header record, then each thread's checkpoint records (namespace and id order, each
+followed by its writes), then an `end` record with the counts and the SHA-256 of the body. Values
+travel as the stored bytes with their serde type tag: never decoded, never re-encoded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from lgtt.errors import LgttError, NotFound
+
+FORMAT = "lgtt-export"
+VERSION = 1
+PACKAGES = ("langgraph", "langgraph-checkpoint", "langgraph-checkpoint-sqlite", "langgraph-checkpoint-postgres")
+CHECKPOINT_KEYS = {"thread_id", "checkpoint_ns", "checkpoint_id", "parent_checkpoint_id"}
+WRITE_KEYS = {"thread_id", "checkpoint_ns", "checkpoint_id", "task_id", "task_path", "idx", "channel", "value"}
+
+
+@dataclass
+class ThreadCount:
+    thread_id: str
+    checkpoints: int = 0
+    writes: int = 0
+    source_thread_id: str | None = None
+
+
+@dataclass
+class TransferResult:
+    """What export, import or copy moved."""
+
+    action: str
+    target: str | None
+    threads: list[ThreadCount] = field(default_factory=list)
+    bytes: int = 0
+
+    @property
+    def checkpoints(self) -> int:
+        return sum(t.checkpoints for t in self.threads)
+
+    @property
+    def writes(self) -> int:
+        return sum(t.writes for t in self.threads)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "target": self.target, "checkpoints": self.checkpoints,
+                "writes": self.writes, "bytes": self.bytes, "threads": [asdict(t) for t in self.threads]}
+
+
+def _dumps(rec: dict[str, Any]) -> bytes:
+    return orjson.dumps(rec, option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def _packages() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("lgtt", *PACKAGES):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+# -- reading a store -----------------------------------------------------------------------------
+def _backend(store: Any) -> Any:
+    kind = getattr(store, "kind", None)
+    if kind == "sqlite":
+        from lgtt.store import sqlite_transfer
+
+        return sqlite_transfer
+    if kind == "postgres":
+        from lgtt.store import postgres_transfer
+
+        return postgres_transfer
+    raise LgttError("export and copy read SQLite and Postgres databases", "pass --db PATH|postgresql://…")
+
+
+def thread_records(store: Any, thread_id: str, redact: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+    """One thread's records as stored, with the `redact`ed state keys' values left out."""
+    backend = _backend(store)
+    if store.kind == "sqlite":
+        rows = backend.export_thread(store.conn, thread_id, store.has_task_path)
+    else:
+        rows = backend.export_thread(store.conn, thread_id)
+    drop = set(redact)
+    for rec in rows:
+        if drop:
+            if rec["record"] == "write" and rec["channel"] in drop:
+                continue
+            if rec["record"] == "checkpoint" and "values" in rec:
+                rec["values"] = {k: v for k, v in rec["values"].items() if k not in drop}
+            elif rec["record"] == "checkpoint":
+                raise LgttError(f"thread {thread_id!r} is encrypted: --redact cannot reach inside it",
+                                "export it without --redact, or decrypt it with your app first")
+        yield rec
+
+
+def export_threads(store: Any, thread_ids: Sequence[str], out: IO[bytes], *, redact: Sequence[str] = (),
+                   progress: Callable[[str], None] | None = None) -> TransferResult:
+    """Write the threads to `out` as an export file (streaming: memory does not grow with them)."""
+    missing = [t for t in thread_ids if not store.thread_exists(t)]
+    if missing:
+        raise NotFound(f"thread {missing[0]!r} not found", "list threads with `lgtt threads`")
+    if not thread_ids:
+        raise LgttError("no threads to export", "name THREAD(s) or pass --where KEY=VALUE")
+    header = {"record": "header", "format": FORMAT, "version": VERSION, "packages": _packages(),
+              "source": {"backend": store.kind, "db": store.display},
+              "types": _backend(store).value_types(store.conn, thread_ids),
+              "threads": list(thread_ids), "redacted": sorted(set(redact)),
+              "exported_at": datetime.now(timezone.utc).isoformat()}
+    result = TransferResult("export", None)
+    digest = hashlib.sha256()
+    line = _dumps(header)
+    out.write(line)
+    result.bytes += len(line)
+    for tid in thread_ids:
+        count = ThreadCount(tid)
+        for rec in thread_records(store, tid, redact):
+            line = _dumps(rec)
+            digest.update(line)
+            out.write(line)
+            result.bytes += len(line)
+            if rec["record"] == "checkpoint":
+                count.checkpoints += 1
+            else:
+                count.writes += 1
+            if progress:
+                progress(tid)
+        result.threads.append(count)
+    end = {"record": "end", "threads": len(thread_ids), "checkpoints": result.checkpoints,
+           "writes": result.writes, "sha256": digest.hexdigest()}
+    line = _dumps(end)
+    out.write(line)
+    result.bytes += len(line)
+    return result
+
+
+# -- reading a file ------------------------------------------------------------------------------
+def _bad(path: str, lineno: int, problem: str) -> LgttError:
+    return LgttError(f"{path}: line {lineno}: {problem}; nothing was imported",
+                     "export the thread again (`lgtt export THREAD -o FILE`)")
+
+
+def check_file(path: str) -> dict[str, Any]:
+    """Read the whole file once and check it: header, format version, record shapes, order
+    (each write after its checkpoint, each parent before its child, threads contiguous), counts and
+    checksum. Returns the header. Raises before anything is written."""
+    p = Path(path)
+    if not p.is_file():
+        raise LgttError(f"export file not found: {path}", "pass the file `lgtt export -o FILE` wrote")
+    digest = hashlib.sha256()
+    header: dict[str, Any] | None = None
+    end: dict[str, Any] | None = None
+    seen: set[tuple[str, str, str]] = set()
+    parents_later: list[tuple[int, tuple[str, str, str]]] = []
+    done_threads: set[str] = set()
+    current: str | None = None
+    counts = {"checkpoint": 0, "write": 0}
+    with p.open("rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if end is not None:
+                raise _bad(path, lineno, "records after the end record")
+            if not line.endswith(b"\n"):
+                raise _bad(path, lineno, "the file is truncated (its last line is incomplete)")
+            try:
+                rec = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                raise _bad(path, lineno, f"not JSON ({exc})") from None
+            kind = rec.get("record") if isinstance(rec, dict) else None
+            if header is None:
+                header = _check_header(path, rec)
+                continue
+            if kind == "end":
+                end = rec
+                continue
+            if kind not in counts:
+                raise _bad(path, lineno, f"unknown record {kind!r}")
+            need = CHECKPOINT_KEYS if kind == "checkpoint" else WRITE_KEYS
+            if not need <= rec.keys():
+                raise _bad(path, lineno, f"a {kind} record lacks {sorted(need - rec.keys())}")
+            digest.update(line)
+            counts[kind] += 1
+            tid = rec["thread_id"]
+            if tid != current:
+                if tid in done_threads:
+                    raise _bad(path, lineno, f"thread {tid!r} continues after another thread began (reordered)")
+                if current is not None:
+                    done_threads.add(current)
+                current = tid
+            key = (tid, rec["checkpoint_ns"], rec["checkpoint_id"])
+            if kind == "checkpoint":
+                if not (("values" in rec and "checkpoint" in rec) or "raw" in rec):
+                    raise _bad(path, lineno, "a checkpoint record carries no values")
+                parent = rec["parent_checkpoint_id"]
+                if parent is not None and (tid, rec["checkpoint_ns"], parent) not in seen:
+                    parents_later.append((lineno, (tid, rec["checkpoint_ns"], parent)))
+                seen.add(key)
+            elif key not in seen:
+                raise _bad(path, lineno, f"a write for checkpoint {rec['checkpoint_id']} that comes before it "
+                                         "or is not in the file")
+    if header is None:
+        raise LgttError(f"{path} is empty", "pass the file `lgtt export -o FILE` wrote")
+    if end is None:
+        raise _bad(path, lineno, "the file is truncated (no end record)")
+    for lineno, key in parents_later:
+        if key in seen:
+            raise _bad(path, lineno, f"checkpoint {key[2]} comes after its child (reordered)")
+    expected = (end.get("checkpoints"), end.get("writes"), end.get("sha256"))
+    if expected != (counts["checkpoint"], counts["write"], digest.hexdigest()):
+        raise LgttError(f"{path}: its records do not match its end record (edited or damaged); nothing was imported",
+                        "export the thread again (`lgtt export THREAD -o FILE`)")
+    return header
+
+
+def _check_header(path: str, rec: Any) -> dict[str, Any]:
+    if not isinstance(rec, dict) or rec.get("record") != "header" or rec.get("format") != FORMAT:
+        raise LgttError(f"{path} is not an lgtt export file", "pass the file `lgtt export -o FILE` wrote")
+    version = rec.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise LgttError(f"{path} is in export format {version!r}, newer than this lgtt reads ({VERSION})",
+                        "upgrade lgtt (pip install -U lgtt)")
+    return rec
+
+
+def file_records(path: str) -> Iterator[dict[str, Any]]:
+    """The records of a checked file, header and end left out."""
+    with open(path, "rb") as f:
+        next(f)
+        for line in f:
+            rec = orjson.loads(line)
+            if rec["record"] != "end":
+                yield rec
+
+
+# -- writing a store -----------------------------------------------------------------------------
+def write_records(target: Any, records: Iterable[dict[str, Any]], thread_ids: Sequence[str],
+                  rename: str | None, action: str) -> TransferResult:
+    """Write grouped thread records into `target`, refusing existing threads before writing any."""
+    if rename is not None and len(thread_ids) != 1:
+        raise LgttError(f"--as renames one thread, and there are {len(thread_ids)}", "import or copy one thread at a time")
+    names = {t: (rename if rename is not None else t) for t in thread_ids}
+    for new in names.values():
+        target.refuse_existing(new)
+    result = TransferResult(action, target.display)
+    for tid, group in itertools.groupby(records, key=lambda r: r["thread_id"]):
+        new = names.get(tid)
+        if new is None:
+            raise LgttError(f"the records hold thread {tid!r}, which the header does not list",
+                            "export the thread again")
+        cps, ws = target.write_thread(new, group)
+        result.threads.append(ThreadCount(new, cps, ws, tid if new != tid else None))
+    return result
+
+
+def import_file(path: str, into: str, *, rename: str | None = None) -> TransferResult:
+    """Check `path` whole, then write its threads into `into` (one transaction per thread)."""
+    from lgtt.store.transfer_target import Target
+
+    header = check_file(path)
+    target = Target(into)
+    try:
+        return write_records(target, file_records(path), header.get("threads") or [], rename, "import")
+    finally:
+        target.close()
+
+
+def copy_threads(store: Any, thread_ids: Sequence[str], to: str, *, rename: str | None = None) -> TransferResult:
+    """Export piped into import, without a file."""
+    missing = [t for t in thread_ids if not store.thread_exists(t)]
+    if missing:
+        raise NotFound(f"thread {missing[0]!r} not found", "list threads with `lgtt threads`")
+    if not thread_ids:
+        raise LgttError("no threads to copy", "name THREAD(s) or pass --where KEY=VALUE")
+    from lgtt.store.transfer_target import Target
+
+    target = Target(to)
+    try:
+        records = itertools.chain.from_iterable(thread_records(store, t) for t in thread_ids)
+        return write_records(target, records, thread_ids, rename, "copy")
+    finally:
+        target.close()

@@ -1,0 +1,126 @@
+"""SQLite rows in and out of lgtt's backend-neutral transfer records (export, import, copy)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from lgtt.errors import LgttError
+from lgtt.store import msgsplit
+from lgtt.store.transfer import b64, merge_rows, unb64
+
+# Byte order (BINARY collation) for ns and ids, as Postgres exports with COLLATE "C".
+CHECKPOINT_ROWS_SQL = """
+SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata
+FROM checkpoints WHERE thread_id = ? ORDER BY checkpoint_ns, checkpoint_id
+"""
+WRITE_ROWS_SQL = """
+SELECT checkpoint_ns, checkpoint_id, task_id, {task_path}, idx, channel, type, value
+FROM writes WHERE thread_id = ? ORDER BY checkpoint_ns, checkpoint_id, task_id, idx
+"""
+TYPES_SQL = """
+SELECT type FROM checkpoints WHERE thread_id IN (SELECT value FROM json_each(?))
+UNION SELECT type FROM writes WHERE thread_id IN (SELECT value FROM json_each(?))
+"""
+THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
+INSERT_CHECKPOINT_SQL = """
+INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+INSERT_WRITE_SQL = """
+INSERT INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def value_types(conn: sqlite3.Connection, thread_ids: Sequence[str]) -> list[str]:
+    ids = json.dumps(list(thread_ids))
+    return sorted(t for (t,) in conn.execute(TYPES_SQL, (ids, ids)) if t is not None)
+
+
+def export_thread(conn: sqlite3.Connection, thread_id: str, has_task_path: bool = True) -> Iterator[dict[str, Any]]:
+    """The thread's checkpoint and write records, each checkpoint followed by its writes."""
+    checkpoints = (_checkpoint_record(thread_id, *row) for row in conn.execute(CHECKPOINT_ROWS_SQL, (thread_id,)))
+    sql = WRITE_ROWS_SQL.format(task_path="task_path" if has_task_path else "''")
+    writes = (_write_record(thread_id, *row) for row in conn.execute(sql, (thread_id,)))
+    return merge_rows(checkpoints, writes)
+
+
+def _checkpoint_record(thread_id: str, ns: str, cid: str, parent: str | None, type_: str | None,
+                       blob: bytes, metadata: bytes | str | None) -> dict[str, Any]:
+    rec: dict[str, Any] = {"record": "checkpoint", "thread_id": thread_id, "checkpoint_ns": ns,
+                           "checkpoint_id": cid, "parent_checkpoint_id": parent}
+    if type_ == "msgpack":
+        fields, values = msgsplit.split(bytes(blob))
+        rec["checkpoint"] = fields
+        rec["values"] = {chan: ["msgpack", b64(raw)] for chan, raw in sorted(values.items())}
+    else:  # encrypted or another serializer: the row as stored, readable only by the same backend
+        rec["raw"] = [type_, b64(bytes(blob))]
+    rec.update(_metadata_field(metadata))
+    return rec
+
+
+def _metadata_field(metadata: bytes | str | None) -> dict[str, Any]:
+    if metadata is None:
+        return {"metadata": None}
+    text = metadata.decode("utf-8", "replace") if isinstance(metadata, bytes) else metadata
+    try:
+        return {"metadata": json.loads(text)}
+    except ValueError:
+        return {"metadata_raw": text}
+
+
+def _write_record(thread_id: str, ns: str, cid: str, task_id: str, task_path: str, idx: int,
+                  channel: str, type_: str | None, value: bytes | None) -> dict[str, Any]:
+    return {"record": "write", "thread_id": thread_id, "checkpoint_ns": ns, "checkpoint_id": cid,
+            "task_id": task_id, "task_path": task_path or "", "idx": idx, "channel": channel,
+            "value": [type_, b64(bytes(value)) if value is not None else None]}
+
+
+def thread_exists(conn: sqlite3.Connection, thread_id: str) -> bool:
+    return conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchone() is not None
+
+
+def import_thread(conn: sqlite3.Connection, thread_id: str, records: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    """Insert one thread's records as SqliteSaver would have stored them (caller holds the
+    transaction). Returns (checkpoints, writes)."""
+    n_cp = n_w = 0
+    for rec in records:
+        if rec["record"] == "checkpoint":
+            type_, blob = _checkpoint_blob(rec)
+            conn.execute(INSERT_CHECKPOINT_SQL, (thread_id, rec["checkpoint_ns"], rec["checkpoint_id"],
+                                                 rec["parent_checkpoint_id"], type_, blob, _metadata_bytes(rec)))
+            n_cp += 1
+        else:
+            type_, value = rec["value"]
+            conn.execute(INSERT_WRITE_SQL, (thread_id, rec["checkpoint_ns"], rec["checkpoint_id"], rec["task_id"],
+                                            rec["task_path"], rec["idx"], rec["channel"], type_,
+                                            unb64(value) if value is not None else None))
+            n_w += 1
+    return n_cp, n_w
+
+
+def _checkpoint_blob(rec: dict[str, Any]) -> tuple[str, bytes]:
+    if "raw" in rec:
+        type_, data = rec["raw"]
+        return type_, unb64(data)
+    values: dict[str, bytes] = {}
+    for chan, (type_, data) in rec["values"].items():
+        if type_ != "msgpack":
+            raise LgttError(
+                f"checkpoint {rec['checkpoint_id']}: channel {chan!r} is stored as {type_!r}, which SQLite "
+                "cannot hold inside a plain msgpack checkpoint",
+                "encrypted threads move only between databases of the same kind",
+            )
+        values[chan] = unb64(data)
+    return "msgpack", msgsplit.join(rec["checkpoint"], values)
+
+
+def _metadata_bytes(rec: dict[str, Any]) -> bytes | None:
+    if "metadata_raw" in rec:
+        return rec["metadata_raw"].encode("utf-8")
+    if rec["metadata"] is None:
+        return None
+    return json.dumps(rec["metadata"], ensure_ascii=False).encode("utf-8", "ignore")
