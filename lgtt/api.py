@@ -78,6 +78,15 @@ class Debugger:
 
         return build_timeline(self.store, thread_id, ns, self.triggers_for(ns))
 
+    def follow(self, thread_id: str, ns: str = "", *, on_event: Any, until: str | None = None,
+               interval: float = 0.5, timeout: float | None = None, skip_existing: bool = False) -> str:
+        """Call `on_event(FollowEvent)` for the thread's rows, then for each new checkpoint, status
+        change and subgraph activity, until its status is `until` (done|interrupted|error|pending)."""
+        from lgtt.ops.follow import follow
+
+        return follow(self, thread_id, ns, on_event=on_event, until=until, interval=interval, timeout=timeout,
+                      skip_existing=skip_existing)
+
     def show(self, thread_id: str, ref: str | int | None = None, ns: str = "", *, json_values: bool = False):
         """LangGraph's live view of the thread (no ref) or one checkpoint as recorded.
         `json_values`: without a graph, decode values straight to their JSON form (faster)."""

@@ -171,6 +171,8 @@ def timeline(
     limit: int = typer.Option(20, "--limit", min=1, help="Show the newest N rows."),
     all_rows: bool = typer.Option(False, "--all", help="Show every row."),
     tree: bool = typer.Option(False, "--tree", help="Show the checkpoint tree (branches)."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Then print each new checkpoint as the app commits it."),
+    until: str | None = typer.Option(None, "--until", help="With --follow: exit when the thread is done|interrupted|error."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """One row per checkpoint, oldest first: step, source, nodes, changed keys, next.
@@ -178,6 +180,13 @@ def timeline(
     Example: lgtt --db app.sqlite timeline chat-1 --all
     """
     with handled(ctx) as st:
+        if follow or until:
+            from lgtt.render.follow import printer
+
+            final = st.open().follow(thread, ns, on_event=printer(as_json), until=until)
+            if final == "error" and until is not None:
+                raise typer.Exit(1)
+            return
         tl = st.open().timeline(thread, ns)
         rows, hidden = tl.page(None if all_rows else limit)
         if as_json:
