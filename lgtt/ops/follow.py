@@ -1,6 +1,6 @@
 """`lgtt timeline --follow`: the rows of a thread as the app commits them.
 
-Each poll asks for the namespace's checkpoint ids, the head's special writes (an interrupt or an
+Each poll asks for the namespace's checkpoint ids newer than the last one seen, the head's special writes (an interrupt or an
 error lands on the head without a new checkpoint) and the subgraph namespaces' sizes; only when one
 of them changed is the timeline read again. Every query is a single read-only statement in
 autocommit mode: no transaction or lock is held between polls.
@@ -52,14 +52,19 @@ def follow(db: Any, thread_id: str, ns: str = "", *, on_event: Callable[[FollowE
     sizes: dict[str, int] = {}
     first = True
     deadline = None if timeout is None else time.monotonic() + timeout
+    newer = getattr(store, "checkpoint_ids_after", None)
+    ids: list[str] = []
     while True:
-        try:
-            ids = db.checkpoint_ids(thread_id, ns)
-        except NotFound:  # the app has not written the thread (or namespace) yet: wait for it
-            if deadline is not None and time.monotonic() >= deadline:
-                raise
-            time.sleep(interval)
-            continue
+        if ids and newer is not None:
+            ids = ids + newer(thread_id, ns, ids[-1])
+        else:
+            try:
+                ids = db.checkpoint_ids(thread_id, ns)
+            except NotFound:  # the app has not written the thread (or namespace) yet: wait for it
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+                time.sleep(interval)
+                continue
         head_writes = store.special_writes(thread_id, ns, [ids[-1]]).get(ids[-1], [])
         spaces = {k: v[0] for k, v in store.namespaces(thread_id).items() if k} if ns == "" else {}
         key = (len(ids), ids[-1], tuple(sorted(head_writes)), tuple(sorted(spaces.items())))

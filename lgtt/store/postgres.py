@@ -77,6 +77,8 @@ SELECT {BOOKKEEPING_COLUMNS}
 FROM checkpoints c WHERE c.thread_id = %s AND c.checkpoint_ns = %s ORDER BY c.checkpoint_id
 """
 IDS_SQL = "SELECT checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id"
+IDS_AFTER_SQL = ("SELECT checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s "
+                 "AND checkpoint_id > %s ORDER BY checkpoint_id")
 SPECIAL_WRITES_SQL = """
 SELECT checkpoint_id, task_id, channel FROM checkpoint_writes
 WHERE thread_id = %s AND checkpoint_ns = %s AND channel IN ('__error__', '__interrupt__', '__resume__')
@@ -216,6 +218,10 @@ class PostgresStore:
 
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         return [r["checkpoint_id"] for r in self.conn.execute(IDS_SQL, (thread_id, ns))]
+
+    def checkpoint_ids_after(self, thread_id: str, ns: str, after: str) -> list[str]:
+        """The namespace's checkpoint ids newer than `after` (what `--follow` polls for)."""
+        return [r["checkpoint_id"] for r in self.conn.execute(IDS_AFTER_SQL, (thread_id, ns, after))]
 
     def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         wanted = set(checkpoint_ids)

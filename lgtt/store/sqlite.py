@@ -58,6 +58,8 @@ SELECT type, checkpoint FROM checkpoints
 WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
 """
 IDS_SQL = "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id"
+IDS_AFTER_SQL = ("SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
+                 "AND checkpoint_id > ? ORDER BY checkpoint_id")
 SPECIAL_WRITES_SQL = """
 SELECT checkpoint_id, task_id, channel FROM writes
 WHERE thread_id = ? AND checkpoint_ns = ? AND channel IN ('__error__', '__interrupt__', '__resume__')
@@ -191,6 +193,10 @@ class SqliteStore:
 
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         return [r[0] for r in self.conn.execute(IDS_SQL, (thread_id, ns))]
+
+    def checkpoint_ids_after(self, thread_id: str, ns: str, after: str) -> list[str]:
+        """The namespace's checkpoint ids newer than `after` (what `--follow` polls for)."""
+        return [r[0] for r in self.conn.execute(IDS_AFTER_SQL, (thread_id, ns, after))]
 
     def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         wanted = set(checkpoint_ids)
