@@ -285,6 +285,8 @@ def test_cli_export_import_copy(tmp_path):
         assert again.returncode != 0 and "already exists" in again.stderr
         missing = _lgtt("--db", src.url, "export", "no-such-thread")
         assert missing.returncode != 0 and "not found" in missing.stderr
+        nowhere = _lgtt("--db", src.url, "copy", tid, "--to", str(tmp_path / "no" / "such" / "dir.sqlite"))
+        assert nowhere.returncode != 0 and nowhere.stderr.count("\n") == 1 and "cannot open" in nowhere.stderr
         # the subgraph namespaces came along: the copy's namespaces equal the source's
         with lgtt.open(src.url) as a, lgtt.open(str(dst)) as b:
             assert b.store.namespaces("sub-copy") == a.store.namespaces(tid)

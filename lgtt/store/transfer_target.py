@@ -24,8 +24,12 @@ class Target:
 
             if Path(spec.target).is_dir():
                 raise LgttError(f"{spec.target} is a directory, not a database file", "pass a SQLite file path")
-            self.conn = sqlite3.connect(spec.target, check_same_thread=False)
-            SqliteSaver(self.conn).setup()
+            try:
+                self.conn = sqlite3.connect(spec.target, check_same_thread=False)
+                SqliteSaver(self.conn).setup()
+            except sqlite3.Error as exc:
+                raise LgttError(f"cannot open {spec.target} for writing: {exc}",
+                                "check that its folder exists and is writable") from None
             self.conn.isolation_level = None
             self.conn.execute("PRAGMA busy_timeout = 30000")
             from lgtt.store import sqlite_transfer as backend
