@@ -116,3 +116,25 @@ def run_steps(app: Any, thread_id: str, bump: int = 1) -> dict[str, Any]:
 def run_memory(app: Any, thread_id: str, items: str = "abc") -> None:
     for item in items:
         app.invoke({"item": item}, {"configurable": {"thread_id": thread_id}})
+
+
+def _ask(state: Steps) -> dict[str, Any]:
+    from langgraph.types import interrupt
+
+    RAN.append("ask")
+    return {"result": interrupt({"x": state["x"]})}
+
+
+hitl_sub = StateGraph(Steps)
+hitl_sub.add_node("s1", _step("s1", lambda s: s["x"] + 1))
+hitl_sub.add_node("ask", _ask)
+hitl_sub.add_node("s3", _step("s3", lambda s: s["x"] * 100))
+hitl_sub.add_edge(START, "s1")
+hitl_sub.add_edge("s1", "ask")
+hitl_sub.add_edge("ask", "s3")
+hitl_sub.add_edge("s3", END)
+hitl_builder = StateGraph(Steps)
+hitl_builder.add_node("sub", hitl_sub.compile())
+hitl_builder.add_edge(START, "sub")
+hitl_builder.add_edge("sub", END)
+hitl_graph = hitl_builder.compile()

@@ -238,3 +238,26 @@ def test_fork_ns_through_any_saver():
     assert apps.RAN == ["s2", "i1", "s3", "after"]
     plain = apps.with_saver(apps.steps_graph, InMemorySaver())
     assert app.get_state(cfg("mf")).values == apps.run_steps(plain, "p", bump=6)
+
+
+def test_fork_ns_before_an_interrupt_inside_the_subgraph(backend):
+    """Fork just before a subgraph's interrupt() with an edit: it fires again with the edited state,
+    and answering it finishes the subgraph as an uninterrupted run with that answer."""
+    from langgraph.types import Command
+
+    app = apps.with_saver(apps.hitl_graph, backend.saver)
+    app.invoke({"x": 1}, cfg("h-1"))
+    app.invoke(Command(resume="yes"), cfg("h-1"))
+    ns = sub_ns(backend, "h-1")
+    index, _ = index_where(app, "h-1", ns, lambda s: s.next == ("ask",))
+    with api.open(backend.url, graph=app) as db:
+        db.fork("h-1", index, ns=ns, to="hf", updates={"x": 5})
+        apps.RAN.clear()
+        waiting = db.resume("hf")
+        assert waiting.status == "interrupted" and [i["value"] for i in waiting.interrupts] == [{"x": 5}]
+        assert apps.RAN == ["ask"], "s1 did not run again"
+        done = db.resume("hf", answer="no", has_answer=True)
+        assert done.status == "done" and db.check(["hf"]).ok
+    app.invoke({"x": 4}, cfg("plain"))  # s1 makes it 5, as the edit did
+    app.invoke(Command(resume="no"), cfg("plain"))
+    assert app.get_state(cfg("hf")).values == app.get_state(cfg("plain")).values
