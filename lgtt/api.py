@@ -196,6 +196,14 @@ class Debugger:
             targets += [t.thread_id for t in self.threads(where=where) if t.thread_id not in targets]
         return targets
 
+    def graph_shape(self):
+        """The graph's nodes and edges (`graph.get_graph()`); needs the graph."""
+        from lgtt.ops.graphshape import graph_shape
+
+        if self.graph is None:
+            raise LgttError("drawing the graph needs the graph", "pass --graph (or graph= to lgtt.open)")
+        return graph_shape(self.graph)
+
     def close(self) -> None:
         self.store.close()
 

@@ -635,6 +635,35 @@ def copy(
         output(as_json, result.to_json, lambda: summary(result))
 
 
+@app.command()
+def ui(
+    ctx: typer.Context,
+    thread: str | None = typer.Argument(None, help="Open this thread at its head (default: the thread list)."),
+) -> None:
+    """The interactive debugger: walk a thread's checkpoints, diff, fork, resume (keys: ?).
+
+    Example: lgtt --db app.sqlite --graph app.py:graph ui chat-1
+    """
+    with handled(ctx) as st:
+        db = st.open()
+        if thread is not None:
+            db.checkpoint_ids(thread)  # an unknown thread is one error line, before the screen opens
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise UsageError("lgtt ui needs a terminal", "run it in a terminal; scripts can use the other commands")
+        from lgtt.api import Debugger, open_store
+
+        first = [db]
+
+        def open_db() -> Any:  # the reading Debugger first, then a fresh one per write action
+            if first:
+                return first.pop()
+            return Debugger(open_store(st.db, saver=db.store.saver() if st.saver_spec else None, graph=db.graph), db.graph)
+
+        from lgtt.tui import run_ui
+
+        run_ui(open_db, thread)
+
+
 def main() -> None:
     # A short-lived process that builds many small dicts: collect cycles rarely (about 30%
     # of a 10,000-row timeline is otherwise spent in the cyclic GC).
