@@ -134,6 +134,21 @@ class LgttApp(App):
             parts.append(extra)
         self.query_one("#status", Static).update(Text(clean("  |  ".join(parts))))
 
+    def _ui(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run `fn(*args)` on the app's thread from a worker; dropped once the app is closing."""
+        try:
+            self.call_from_thread(self._safe, fn, *args)
+        except RuntimeError:  # the app has stopped
+            pass
+
+    def _safe(self, fn: Callable[..., Any], *args: Any) -> None:
+        from textual.css.query import NoMatches
+
+        try:
+            fn(*args)
+        except NoMatches:  # a pane is gone: the app is closing
+            pass
+
     def report(self, exc: BaseException) -> None:
         line = exc.line() if hasattr(exc, "line") else f"{type(exc).__name__}: {exc}"
         self.notify(clean(line), severity="error", markup=False, timeout=8)
@@ -149,11 +164,11 @@ class LgttApp(App):
         try:
             rows = self.backend.read("threads", where=parse_where(where_tokens))
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self.report, exc)
+            self._ui(self.report, exc)
             return
         rows = [r for r in rows if all(w in r.thread_id for w in words)]
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_threads, rows, keep)
+            self._ui(self._show_threads, rows, keep)
 
     def _show_threads(self, rows: list[Any], keep: str | None) -> None:
         self.thread_ids = sorted(set(self.thread_ids) | {r.thread_id for r in rows})
@@ -192,10 +207,10 @@ class LgttApp(App):
                     for sg in e.subgraphs:
                         subs[sg["ns"]] = self.backend.read("timeline", thread_id, sg["ns"])
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self._timeline_failed, exc)
+            self._ui(self._timeline_failed, exc)
             return
         if not get_current_worker().is_cancelled:
-            self.call_from_thread(self._show_timeline, thread_id, tl, subs, ids, keep, time.perf_counter() - t0)
+            self._ui(self._show_timeline, thread_id, tl, subs, ids, keep, time.perf_counter() - t0)
 
     def _timeline_failed(self, exc: BaseException) -> None:
         self.timeline_pane.loading = False
@@ -270,10 +285,10 @@ class LgttApp(App):
                         self._shape = self.backend.read("graph_shape")
                     command, body = "graph.get_graph(): nodes and edges", graph_view(self._shape, row.entry.nodes)
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self.report, exc)
+            self._ui(self.report, exc)
             return
         if not worker.is_cancelled:
-            self.call_from_thread(self._show_detail, row.key, tab, command, body)
+            self._ui(self._show_detail, row.key, tab, command, body)
 
     def _show_detail(self, key: str, tab: str, command: str, body: Any) -> None:
         if self.selected is not None and self.selected.key == key:
@@ -297,9 +312,9 @@ class LgttApp(App):
             a = f"{mark[0]}:{mark[3]}"
             shown_a = mark[2] if mark[0] == thread_id else f"{mark[0]}:{mark[2]}"
             d = self.backend.read("diff", thread_id, a, row.entry.checkpoint_id)
-            return f"lgtt diff {_q(thread_id, shown_a, row.index)}", diff_view(d)
+            return f"lgtt diff {_q(thread_id, shown_a, row.index)}", diff_view(d, full=True)
         d = self.backend.read("diff", thread_id, row.entry.checkpoint_id)
-        return f"lgtt diff {_q(thread_id, row.index)}", diff_view(d)
+        return f"lgtt diff {_q(thread_id, row.index)}", diff_view(d, full=True)
 
     def action_diff(self) -> None:
         if self.detail.tab == "diff":
@@ -358,9 +373,9 @@ class LgttApp(App):
             if thread_id is not None and sig is not None:
                 ids = self.backend.read("checkpoint_ids", thread_id)
                 changed = (len(ids), ids[-1]) != sig
-            self.call_from_thread(self._after_poll, thread_id, changed)
+            self._ui(self._after_poll, thread_id, changed)
         except Exception:  # noqa: BLE001  a poll that fails (thread deleted meanwhile) is retried next time
-            self.call_from_thread(self._after_poll, None, False)
+            self._ui(self._after_poll, None, False)
 
     def _after_poll(self, thread_id: str | None, changed: bool) -> None:
         self._polling = False
@@ -413,9 +428,9 @@ class LgttApp(App):
         try:
             values = self._view(thread_id, row).to_json()["values"]
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self.report, exc)
+            self._ui(self.report, exc)
             return
-        self.call_from_thread(self._ask_fork, thread_id, row, values)
+        self._ui(self._ask_fork, thread_id, row, values)
 
     def _ask_fork(self, thread_id: str, row: Row, values: dict[str, Any]) -> None:
         from lgtt.tui.fork_dialog import ForkScreen
@@ -441,14 +456,14 @@ class LgttApp(App):
 
     @work(thread=True, group="write")
     def run_fork(self, thread_id: str, row: Row, to: str, updates: dict[str, Any], then_resume: bool = False) -> None:
-        self.call_from_thread(self._set_busy, f"forking {thread_id} #{row.index}…")
+        self._ui(self._set_busy, f"forking {thread_id} #{row.index}…")
         try:
             with self.backend.writer() as db:
                 res = db.fork(thread_id, row.index, to=to, updates=updates or None)
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self._write_failed, exc)
+            self._ui(self._write_failed, exc)
             return
-        self.call_from_thread(self._forked, res, then_resume)
+        self._ui(self._forked, res, then_resume)
 
     def _set_busy(self, what: str | None) -> None:
         self.busy = what
@@ -503,9 +518,9 @@ class LgttApp(App):
             live = self.backend.read("show", thread_id)
             own = thread_id in self.own_threads or self._made_by_fork(thread_id)
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self.report, exc)
+            self._ui(self.report, exc)
             return
-        self.call_from_thread(self._ask_resume, thread_id, live, own)
+        self._ui(self._ask_resume, thread_id, live, own)
 
     def _made_by_fork(self, thread_id: str) -> bool:
         """True when one of the thread's fork checkpoints carries lgtt's fork metadata."""
@@ -548,17 +563,20 @@ class LgttApp(App):
 
     @work(thread=True, group="write")
     def run_resume(self, thread_id: str, answers: dict[str, Any] | None, label: str | None = None) -> None:
-        self.call_from_thread(self._start_log, label or f"resume {thread_id}")
+        self._ui(self._start_log, label or f"resume {thread_id}")
         kwargs: dict[str, Any] = {}
         if answers:
             kwargs = {"answer": next(iter(answers.values())) if len(answers) == 1 else answers, "has_answer": True}
         try:
             with self.backend.writer() as db:
-                res = db.resume(thread_id, on_step=lambda s: self.call_from_thread(self.node_log.step, s), **kwargs)
+                res = db.resume(thread_id, on_step=lambda s: self._ui(self._log_step, s), **kwargs)
         except Exception as exc:  # noqa: BLE001
-            self.call_from_thread(self._write_failed, exc)
+            self._ui(self._write_failed, exc)
             return
-        self.call_from_thread(self._resumed, res)
+        self._ui(self._resumed, res)
+
+    def _log_step(self, record: Any) -> None:
+        self.node_log.step(record)
 
     def _start_log(self, label: str) -> None:
         log = self.node_log
