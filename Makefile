@@ -19,6 +19,7 @@ demo: install
 	$(BIN)/python -m sample_graphs.demo $(DEMO_DB)
 	$(BIN)/lgtt --db $(DEMO_DB) threads
 	$(BIN)/lgtt --db $(DEMO_DB) timeline steps-1
+	@echo "Now try the interactive debugger: $(BIN)/lgtt --db $(DEMO_DB) ui   (keys: ?; add --graph sample_graphs/hitl.py:graph ui hitl-1 to answer an interrupt with r)"
 
 lint: install
 	$(BIN)/ruff check .

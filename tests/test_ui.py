@@ -403,3 +403,10 @@ def test_follow_while_a_graph_writes_keeps_the_selection(backend):
             await wait_for(pilot, lambda: root_ids(app) == history_ids(graph_app, "c-1"), timeout=10)
 
     run(flow())
+
+
+def test_cli_ui_refuses_an_unknown_thread_and_a_missing_terminal(demo):
+    from test_errors_and_safety import assert_one_line_error
+
+    assert_one_line_error(run_cli("--db", demo.url, "ui", "no-such-thread"), "not found")
+    assert_one_line_error(run_cli("--db", demo.url, "ui"), "needs a terminal", code=2)

@@ -27,7 +27,7 @@ class ThreadsPane(Vertical):
             self.text = text
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ filter: id or KEY=VALUE", id="thread-filter")
+        yield Input(placeholder="/ id or KEY=VALUE", id="thread-filter")
         table = NavTable(id="threads-table")
         table.add_columns("thread", "status", "cps", "updated")
         yield table
