@@ -41,12 +41,29 @@ async def settle(pilot, rounds: int = 4) -> None:
     await pilot.pause(0.05)
 
 
-async def wait_for(pilot, cond, timeout: float = 20.0) -> None:
+async def wait_for(pilot, cond, timeout: float = 60.0) -> None:
     end = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > end:
             raise AssertionError("timed out waiting for the screen")
         await settle(pilot, 1)
+
+
+async def drawn(pilot, tab: str) -> None:
+    """Wait until the detail pane shows `tab` for the selected row."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.selected is not None and app.last_detail == (app.selected.key, tab))
+
+
+async def opened(pilot) -> None:
+    """Wait until the open thread's timeline and the selected row's detail are drawn."""
+    app = pilot.app
+    await wait_for(pilot, lambda: app.timeline is not None and app.selected is not None
+                   and app.last_detail is not None and app.last_detail[0] == app.selected.key)
+
+
+async def on_screen(pilot, name: str) -> None:
+    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name)
 
 
 def run(coro) -> None:
@@ -71,15 +88,15 @@ def test_open_shows_get_state_history_rows_and_get_state_values(demo, thread_id)
     async def flow():
         app = make_app(demo.url, thread_id)
         async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             assert root_ids(app) == ids
             assert app.selected.entry.checkpoint_id == ids[-1]  # opens at the head
             await pilot.press("5")  # JSON tab
-            await settle(pilot)
+            await drawn(pilot, "json")
             snap = graph_app.get_state(cfg(thread_id, ids[-1]))
             assert shown_values(app) == to_jsonable(snap.values)
             await pilot.press("1")
-            await settle(pilot)
+            await drawn(pilot, "state")
             state_text = app.detail.text_of("state")
             for key in snap.values:
                 assert key in state_text
@@ -94,28 +111,27 @@ def test_keys_move_and_each_view_is_the_cli_s(demo):
     async def flow():
         app = make_app(demo.url, "chat-1", graph=chat.graph)
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             await pilot.press("5")
             for keys, index in [(("k",), len(ids) - 2), (("up",), len(ids) - 3), (("g",), 0), (("j", "down"), 2),
                                 (("G",), len(ids) - 1)]:
                 await pilot.press(*keys)
-                await settle(pilot)
+                await drawn(pilot, "json")
                 assert app.selected.index == index
                 assert shown_values(app) == to_jsonable(graph_app.get_state(cfg("chat-1", ids[index])).values)
             await pilot.press("g", "j", "j", "j")
-            await settle(pilot)
+            await drawn(pilot, "json")
             proc = run_cli("--db", demo.url, "--graph", "sample_graphs/chat.py:graph", "show", "chat-1", "3", "--json")
             assert json.loads(app.detail.text_of("json")) == json.loads(proc.stdout)
             await pilot.press("1")
-            await settle(pilot)
+            await drawn(pilot, "state")
             text = app.detail.text_of("state")
             for msg in graph_app.get_state(cfg("chat-1", ids[3])).values["messages"]:
                 assert msg.content in text and msg.id in text
             await pilot.press("y")
             assert app.clipboard == ids[3]
             await pilot.press("question_mark")
-            await settle(pilot)
-            assert type(app.screen).__name__ == "HelpScreen"
+            await on_screen(pilot, "HelpScreen")
             await pilot.press("escape")
             await pilot.press("q")
         assert app.return_code in (0, None)
@@ -129,14 +145,14 @@ def test_expand_a_subgraph_and_fold_it(demo):
     async def flow():
         app = make_app(demo.url, "subgraph-1")
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             rows = app.timeline_pane.rows
             target = next(i for i, r in enumerate(rows) if r.entry.subgraphs)
             ns = rows[target].entry.subgraphs[0]["ns"]
             app.timeline_pane.table.move_cursor(row=target)
-            await settle(pilot)
+            await wait_for(pilot, lambda: app.selected.index == target)
             await pilot.press("enter")
-            await settle(pilot)
+            await wait_for(pilot, lambda: any(r.ns == ns for r in app.timeline_pane.rows))
             sub = [r for r in app.timeline_pane.rows if r.ns == ns]
             expected = [t.config["configurable"]["checkpoint_id"] for t in
                         reversed(list(saver.list(cfg("subgraph-1", ns=ns))))]
@@ -144,14 +160,14 @@ def test_expand_a_subgraph_and_fold_it(demo):
             first_sub = app.timeline_pane.rows.index(sub[0])
             assert first_sub == target + 1  # folded under the root step that ran it
             await pilot.press(*["down"] * len(sub), "5")
-            await settle(pilot)
+            await drawn(pilot, "json")
             assert app.selected.key == sub[-1].key
             tup = saver.get_tuple(cfg("subgraph-1", expected[-1], ns))
             values = json.loads(app.detail.text_of("json"))["values"]
             stored = {k: v for k, v in tup.checkpoint["channel_values"].items() if not k.startswith(("__", "branch:"))}
             assert values == to_jsonable(stored) and values["notes"]
             await pilot.press(*["up"] * len(sub), "enter")
-            await settle(pilot)
+            await wait_for(pilot, lambda: not any(r.ns for r in app.timeline_pane.rows))
             assert not any(r.ns for r in app.timeline_pane.rows)
 
     run(flow())
@@ -164,9 +180,9 @@ def test_diff_against_parent_and_marked(demo):
     async def flow():
         app = make_app(demo.url, "chat-1")
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             await pilot.press("d")
-            await settle(pilot)
+            await drawn(pilot, "diff")
             text = app.detail.text_of("diff")
             before = graph_app.get_state(cfg("chat-1", ids[-2])).values
             after = graph_app.get_state(cfg("chat-1", ids[-1])).values
@@ -177,7 +193,8 @@ def test_diff_against_parent_and_marked(demo):
             await settle(pilot)
             assert app.mark[2] == 0
             await pilot.press("G", "d")
-            await settle(pilot)
+            await drawn(pilot, "diff")
+            await wait_for(pilot, lambda: "#0" in app.detail.text_of("diff"))
             text = app.detail.text_of("diff")
             assert "#0" in text and f"#{len(ids) - 1}" in text
             for msg in after["messages"]:  # the first checkpoint is empty: every message was added
@@ -193,7 +210,7 @@ def test_filter_threads_by_id_and_metadata(demo):
     async def flow():
         app = make_app(demo.url)
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await wait_for(pilot, lambda: app.threads_pane.table.row_count > 0)
             table = app.threads_pane.table
             all_rows = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
             latest = {}
@@ -202,17 +219,17 @@ def test_filter_threads_by_id_and_metadata(demo):
                 if not c["checkpoint_ns"]:
                     latest[c["thread_id"]] = max(latest.get(c["thread_id"], ""), c["checkpoint_id"])
             assert all_rows == sorted(latest, key=latest.get, reverse=True)  # newest first
+            def names() -> list[str]:
+                return [table.get_row_at(i)[0].plain for i in range(table.row_count)]
+
             await pilot.press("slash", *"hitl")
-            await settle(pilot)
-            assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == sorted(
-                (t for t in all_rows if "hitl" in t), key=all_rows.index)
+            hitl_rows = [t for t in all_rows if "hitl" in t]
+            await wait_for(pilot, lambda: names() == hitl_rows)
             await pilot.press(*["backspace"] * 4, *"user_id=user_001")
-            await settle(pilot)
             by_meta = {t.config["configurable"]["thread_id"] for t in demo.saver.list(None, filter={"user_id": "user_001"})}
-            assert {table.get_row_at(i)[0].plain for i in range(table.row_count)} == by_meta
+            await wait_for(pilot, lambda: set(names()) == by_meta)
             await pilot.press("enter", "enter")  # back to the table, open the thread
-            await settle(pilot)
-            assert app.thread in by_meta
+            await wait_for(pilot, lambda: app.thread in by_meta)
 
     run(flow())
 
@@ -229,7 +246,7 @@ def test_escapes_in_checkpoint_data_never_reach_the_terminal(backend):
     async def flow():
         app = make_app(backend.url, "evil\x1b[31m")
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await drawn(pilot, "state")
             text = app.detail.text_of("state")
             assert "\x1b" not in text and "\x07" not in text
             assert "[bold]x[/bold]" in text  # shown literally, not as markup
@@ -244,13 +261,13 @@ def test_small_terminal_and_no_color(demo, monkeypatch):
     async def flow():
         app = make_app(demo.url, "hitl-1")
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             assert app.no_color
             assert app.selected is not None and len(app.timeline_pane.rows) == 3
             await pilot.press("tab")
             assert app.focused is not None
             await pilot.press("3")
-            await settle(pilot)
+            await drawn(pilot, "tasks")
             assert "Approve this draft?" in app.detail.text_of("tasks")
 
     run(flow())
@@ -265,13 +282,12 @@ def test_fork_with_an_edit_goes_through_update_state(backend):
     async def flow():
         app = make_app(backend.url, "c-1", graph=chat.graph)
         async with app.run_test(size=(160, 48)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             app.timeline_pane.table.move_cursor(row=3)
-            await settle(pilot)
+            await wait_for(pilot, lambda: app.selected.index == 3)
             await pilot.press("f")
-            await settle(pilot)
+            await on_screen(pilot, "ForkScreen")
             dialog = app.screen
-            assert type(dialog).__name__ == "ForkScreen"
             to = dialog.query_one("#fork-to")
             assert to.value == "c-1_branch_3"
             to.value = "edited"
@@ -280,8 +296,7 @@ def test_fork_with_an_edit_goes_through_update_state(backend):
             values["task_progress"] = {"current_step": 4, "total_steps": 9}
             area.text = json.dumps(values)
             await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert type(app.screen).__name__ == "ConfirmScreen"
+            await on_screen(pilot, "ConfirmScreen")
             body = app.screen.query_one("#confirm-body").content.plain
             assert "edited" in body and "task_progress" in body and "c-1 itself is not modified" in body
             await pilot.press("y")
@@ -302,12 +317,13 @@ def test_fork_cancelled_writes_nothing(backend):
     async def flow():
         app = make_app(backend.url, "c-1", graph=chat.graph)
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             await pilot.press("f")
-            await settle(pilot)
+            await on_screen(pilot, "ForkScreen")
             await pilot.press("ctrl+s")
-            await settle(pilot)
+            await on_screen(pilot, "ConfirmScreen")
             await pilot.press("n")
+            await on_screen(pilot, "Screen")
             await settle(pilot)
     run(flow())
     with lgtt.open(backend.url) as db:
@@ -326,15 +342,15 @@ def test_resume_answering_an_interrupt_asks_twice_in_place(backend):
     async def flow():
         app = make_app(backend.url, "h-1", graph=hitl.graph)
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             await pilot.press("r")
-            await settle(pilot)
-            assert type(app.screen).__name__ == "AnswerScreen"
+            await on_screen(pilot, "AnswerScreen")
             await pilot.press(*'"yes"', "enter")
-            await settle(pilot)
+            await on_screen(pilot, "ConfirmScreen")
             assert "answers" in app.screen.query_one("#confirm-body").content.plain
+            first = app.screen
             await pilot.press("y")
-            await settle(pilot)
+            await wait_for(pilot, lambda: app.screen is not first and type(app.screen).__name__ == "ConfirmScreen")
             assert "Really resume" in app.screen.title_text  # someone's thread: asked twice
             await pilot.press("y")
             await wait_for(pilot, lambda: app.busy is None and any("done" in x for x in app.node_log.lines_text))
@@ -355,11 +371,11 @@ def test_replay_from_a_checkpoint_into_a_new_fork(backend):
     async def flow():
         app = make_app(backend.url, "s-1", graph=steps.graph)
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             app.timeline_pane.table.move_cursor(row=2)
-            await settle(pilot)
+            await wait_for(pilot, lambda: app.selected.index == 2)
             await pilot.press("R")
-            await settle(pilot)
+            await on_screen(pilot, "ConfirmScreen")
             assert "s-1 itself is not modified" in app.screen.query_one("#confirm-body").content.plain
             await pilot.press("y")
             await wait_for(pilot, lambda: app.busy is None and app.thread == "s-1_branch_2"
@@ -384,9 +400,9 @@ def test_follow_while_a_graph_writes_keeps_the_selection(backend):
     async def flow():
         app = make_app(backend.url, "c-1", poll=0.3)
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(pilot)
+            await opened(pilot)
             app.timeline_pane.table.move_cursor(row=2)
-            await settle(pilot)
+            await wait_for(pilot, lambda: app.selected.index == 2)
             picked = app.selected.entry.checkpoint_id
             writer = threading.Thread(target=more, args=("1",))
             writer.start()

@@ -76,6 +76,7 @@ class LgttApp(App):
         self._signature: tuple[int, str] | None = None
         self._polling = False
         self._shape: Any = None
+        self.last_detail: tuple[str, str] | None = None  # (row key, tab) last drawn in the detail pane
 
     # -- layout -----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -89,6 +90,8 @@ class LgttApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._panes: dict[type, Any] = {cls: self.query_one(cls) for cls in (ThreadsPane, TimelinePane, DetailPane, NodeLog)}
+        self._panes[Static] = self.query_one("#status", Static)
         self.query_one("#threads").border_title = "threads"
         self.query_one("#timeline").border_title = "timeline"
         self.query_one("#nodelog").border_title = "node log"
@@ -107,19 +110,19 @@ class LgttApp(App):
 
     @property
     def threads_pane(self) -> ThreadsPane:
-        return self.query_one(ThreadsPane)
+        return self._panes[ThreadsPane]  # found once: a message handled while the app closes finds it too
 
     @property
     def timeline_pane(self) -> TimelinePane:
-        return self.query_one(TimelinePane)
+        return self._panes[TimelinePane]  # found once: a message handled while the app closes finds it too
 
     @property
     def detail(self) -> DetailPane:
-        return self.query_one(DetailPane)
+        return self._panes[DetailPane]  # found once: a message handled while the app closes finds it too
 
     @property
     def node_log(self) -> NodeLog:
-        return self.query_one(NodeLog)
+        return self._panes[NodeLog]  # found once: a message handled while the app closes finds it too
 
     def update_status(self, extra: str = "") -> None:
         parts = [f"thread {self.thread}" if self.thread else "no thread open (Enter on one)"]
@@ -132,7 +135,7 @@ class LgttApp(App):
             parts.append(self.busy)
         if extra:
             parts.append(extra)
-        self.query_one("#status", Static).update(Text(clean("  |  ".join(parts))))
+        self._panes[Static].update(Text(clean("  |  ".join(parts))))
 
     def _ui(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run `fn(*args)` on the app's thread from a worker; dropped once the app is closing."""
@@ -293,6 +296,7 @@ class LgttApp(App):
     def _show_detail(self, key: str, tab: str, command: str, body: Any) -> None:
         if self.selected is not None and self.selected.key == key:
             self.detail.set_body(tab, command, body)
+            self.last_detail = (key, tab)
 
     def _view(self, thread_id: str, row: Row) -> Any:
         """The selected checkpoint as `lgtt show THREAD INDEX` gives it (cached per row)."""
