@@ -25,35 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-if str(BENCH.parent) not in sys.path:
-    sys.path.insert(0, str(BENCH.parent))
-
-import build_data as data  # noqa: E402
-from benchlib import (  # noqa: E402
-    LGTT,
-    Result,
-    check,
-    common_args,
-    fmt_ratio,
-    fmt_s,
-    official_saver,
-    repeat,
-    results_table,
-    run_child,
-    run_py_child,
-    say,
-    table,
-    timed,
-)
+import benchlib as b
+import build_data as data
 
 THIS = Path(__file__).resolve()
 THREAD = "chat"
@@ -97,7 +75,7 @@ def ensure_sqlite(rebuild: bool = False) -> Path:
         return DIFF_SQLITE
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    say(f"building {DIFF_SQLITE} ({MESSAGES} messages)...")
+    b.say(f"building {DIFF_SQLITE} ({MESSAGES} messages)...")
     data.OUT.mkdir(parents=True, exist_ok=True)
     tmp = data._fresh(DIFF_SQLITE)
     t0 = time.perf_counter()
@@ -113,7 +91,7 @@ def ensure_sqlite(rebuild: bool = False) -> Path:
 def ensure_pg(rebuild: bool = False) -> str:
     got = None if rebuild else data._pg_count(PG_DIFF_DB, f"SELECT count(*) FROM checkpoints WHERE thread_id = '{THREAD}'")
     if got is None or got[0] < 6:
-        say(f"building Postgres {PG_DIFF_DB} ({MESSAGES} messages)...")
+        b.say(f"building Postgres {PG_DIFF_DB} ({MESSAGES} messages)...")
         data._recreate_db(PG_DIFF_DB)
         t0 = time.perf_counter()
         data._pg_saver_run(PG_DIFF_DB, write_thread)
@@ -126,7 +104,7 @@ def drop_pg() -> None:
         with data._admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{PG_DIFF_DB}" WITH (FORCE)')
     except Exception as exc:  # the server may be down; nothing to clean then
-        say(f"could not drop {PG_DIFF_DB}: {exc}")
+        b.say(f"could not drop {PG_DIFF_DB}: {exc}")
 
 
 def last_two(kind: str, db: str) -> list[str]:
@@ -151,7 +129,7 @@ def child_get_state(kind: str, db: str, a: str, b: str) -> None:
     t_start = time.perf_counter()
     from sample_graphs.chat import builder
 
-    with official_saver(kind, db) as saver:
+    with b.official_saver(kind, db) as saver:
         graph = builder.compile(checkpointer=saver)
         t0 = time.perf_counter()
         snaps = [graph.get_state({"configurable": {"thread_id": THREAD, "checkpoint_id": c}}) for c in (a, b)]
@@ -184,83 +162,66 @@ def plain_sql(kind: str, db: str, ids: list[str]) -> dict[str, Any]:
 
 
 # -- measurements ------------------------------------------------------------------------------
-def lgtt_cli(db: str, *, as_json: bool, refs: tuple[str, str] = ("-2", "-1")) -> Result:
+def lgtt_cli(db: str, *, as_json: bool, refs: tuple[str, str] = ("-2", "-1")) -> b.Result:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "diff.out"
-        cmd = [*LGTT, "--db", db, "diff", THREAD, *refs, *(["--json"] if as_json else [])]
-        runs = repeat(lambda: run_child(cmd, stdout_file=out, env=None), REPEAT)
+        cmd = [*b.LGTT, "--db", db, "diff", THREAD, *refs, *(["--json"] if as_json else [])]
+        runs = b.repeat(lambda: b.run_child(cmd, stdout_file=out, env=None), REPEAT)
         text = out.read_text()
     if as_json:
         ops = json.loads(text)
         note = f"{len(ops)} patch ops: " + ", ".join(sorted({f"{o['op']} {o['path']}" for o in ops}))[:80]
     else:
         note = f"{len(text.splitlines())} lines of output"
-    return Result(f"lgtt CLI diff {' '.join(refs)}" + (" --json" if as_json else " (rich)"), runs, note)
+    return b.Result(f"lgtt CLI diff {' '.join(refs)}" + (" --json" if as_json else " (rich)"), runs, note)
 
 
-def measure(kind: str, db: str) -> list[Result]:
+def measure(kind: str, db: str) -> list[b.Result]:
     ids = last_two(kind, db)
-    say(f"{kind}: lgtt diff")
+    b.say(f"{kind}: lgtt diff")
     res = [lgtt_cli(db, as_json=True), lgtt_cli(db, as_json=False)]
     # -3 -2: process_message appended one AIMessage, so the messages lists differ by one item
     res.append(lgtt_cli(db, as_json=True, refs=("-3", "-2")))
-    say(f"{kind}: graph.get_state x2")
-    gs = repeat(lambda: run_py_child(THIS, ["--child-get-state", kind, db, *ids]), REPEAT)
-    res.append(Result("graph.get_state of both checkpoints", gs, f"messages {gs[0].info['messages']}"))
-    say(f"{kind}: plain SQL")
+    b.say(f"{kind}: graph.get_state x2")
+    gs = b.repeat(lambda: b.run_py_child(THIS, ["--child-get-state", kind, db, *ids]), REPEAT)
+    res.append(b.Result("graph.get_state of both checkpoints", gs, f"messages {gs[0].info['messages']}"))
+    b.say(f"{kind}: plain SQL")
     plain_sql(kind, db, ids)  # warm the page cache once
-    sql = [timed(lambda: plain_sql(kind, db, ids)) for _ in range(max(REPEAT, 3))]
-    res.append(Result("plain SQL: the two rows (+ blobs), not decoded", sql,
+    sql = [b.timed(lambda: plain_sql(kind, db, ids)) for _ in range(max(REPEAT, 3))]
+    res.append(b.Result("plain SQL: the two rows (+ blobs), not decoded", sql,
                       f"{sql[0].info['bytes'] / 2**20:.1f} MB of state, in-process"))
     return res
 
 
-def summarize(kind: str, res: list[Result]) -> list[list[str]]:
+def summarize(kind: str, res: list[b.Result]) -> list[list[str]]:
     js, rich, grew, gs, sql = res
     return [
-        [kind, "lgtt diff --json wall", fmt_s(js.wall), check(js.wall < TARGET_S) + f" (target < {TARGET_S} s)"],
-        [kind, "lgtt diff (rich) wall", fmt_s(rich.wall), check(rich.wall < TARGET_S) + f" (target < {TARGET_S} s)"],
-        [kind, "lgtt diff -3 -2 --json wall (one message added)", fmt_s(grew.wall),
-         check(grew.wall < TARGET_S) + f" (target < {TARGET_S} s)"],
-        [kind, "lgtt diff --json / get_state x2 (end to end)", fmt_ratio(js.wall, gs.wall), ""],
-        [kind, "lgtt diff --json / get_state x2 (in-call only)", fmt_ratio(js.wall, gs.inner), ""],
-        [kind, "lgtt diff --json / plain SQL", fmt_ratio(js.wall, sql.wall), ""],
+        [kind, "lgtt diff --json wall", b.fmt_s(js.wall), b.check(js.wall < TARGET_S) + f" (target < {TARGET_S} s)"],
+        [kind, "lgtt diff (rich) wall", b.fmt_s(rich.wall), b.check(rich.wall < TARGET_S) + f" (target < {TARGET_S} s)"],
+        [kind, "lgtt diff -3 -2 --json wall (one message added)", b.fmt_s(grew.wall),
+         b.check(grew.wall < TARGET_S) + f" (target < {TARGET_S} s)"],
+        [kind, "lgtt diff --json / get_state x2 (end to end)", b.fmt_ratio(js.wall, gs.wall), ""],
+        [kind, "lgtt diff --json / get_state x2 (in-call only)", b.fmt_ratio(js.wall, gs.inner), ""],
+        [kind, "lgtt diff --json / plain SQL", b.fmt_ratio(js.wall, sql.wall), ""],
     ]
 
 
 def run(args: argparse.Namespace) -> str:
     global REPEAT
     REPEAT = args.repeat
-    targets = [("sqlite", str(ensure_sqlite(args.rebuild)))]
-    if not args.no_pg:
-        targets.append(("postgres", ensure_pg(args.rebuild)))
-    all_res: list[tuple[str, Result]] = []
-    ratios: list[list[str]] = []
     try:
-        for kind, db in targets:
-            res = measure(kind, db)
-            all_res += [(kind, r) for r in res]
-            ratios += summarize(kind, res)
+        targets = b.backends(args, ensure_sqlite, ensure_pg)
+        all_res, ratios = b.over_backends(targets, measure, summarize)
     finally:
         if not args.keep and not args.no_pg:
             drop_pg()
     size = DIFF_SQLITE.stat().st_size / 2**20
-    return "\n\n".join([
-        f"### Diff: the last two checkpoints of thread `{THREAD}`, ~{MESSAGES:,} LangChain messages each "
-        f"(SQLite file {size:.0f} MB)",
-        results_table(all_res),
-        table(["backend", "ratio", "value", "target"], ratios),
-    ])
+    return b.section(f"Diff: the last two checkpoints of thread `{THREAD}`, ~{MESSAGES:,} LangChain messages each "
+                     f"(SQLite file {size:.0f} MB)", all_res, ratios)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--child-get-state", nargs=4, metavar=("KIND", "DB", "A", "B"), help=argparse.SUPPRESS)
-    args = common_args(ap).parse_args(argv)
-    if args.child_get_state:
-        child_get_state(*args.child_get_state)
-        return
-    print(run(args))
+    b.bench_main(__doc__, run, {"get-state": (("KIND", "DB", "A", "B"), child_get_state)}, argv=argv)
 
 
 if __name__ == "__main__":

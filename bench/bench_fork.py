@@ -26,7 +26,6 @@ import argparse
 import json
 import shutil
 import sqlite3
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -34,28 +33,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-import build_data as data  # noqa: E402
-from benchlib import (  # noqa: E402
-    LGTT,
-    Result,
-    Run,
-    check,
-    common_args,
-    fmt_mb,
-    fmt_ratio,
-    fmt_s,
-    official_saver,
-    repeat,
-    results_table,
-    run_child,
-    run_py_child,
-    say,
-    table,
-)
+import benchlib as b
+import build_data as data
 
 THIS = Path(__file__).resolve()
 REF_INDEX = 9000
@@ -125,7 +104,7 @@ def head_values(kind: str, db: str, thread: str, checkpoint_id: str | None = Non
     conf: dict[str, Any] = {"thread_id": thread}
     if checkpoint_id:
         conf["checkpoint_id"] = checkpoint_id
-    with official_saver(kind, db) as saver:
+    with b.official_saver(kind, db) as saver:
         snap = builder.compile(checkpointer=saver).get_state({"configurable": conf})
     return {"items": len(snap.values.get("items", [])), "count": snap.values.get("count"), "next": list(snap.next)}
 
@@ -133,7 +112,7 @@ def head_values(kind: str, db: str, thread: str, checkpoint_id: str | None = Non
 # -- child mode: copy checkpoint by checkpoint through the saver -------------------------------
 def child_put_copy(kind: str, db: str, ref: str, new_thread: str) -> None:
     t_start = time.perf_counter()
-    with official_saver(kind, db) as saver:
+    with b.official_saver(kind, db) as saver:
         t0 = time.perf_counter()
         path = []
         conf: dict[str, Any] | None = {"configurable": {"thread_id": data.BIG_THREAD, "checkpoint_ns": "",
@@ -217,7 +196,7 @@ def _plain_copy(conn: Any, kind: str, ref: str, new: str) -> int:
     return n
 
 
-def plain_sql(kind: str, db: str, ref: str) -> Run:
+def plain_sql(kind: str, db: str, ref: str) -> b.Run:
     with target(kind, db, "sql") as (dst, new):
         t0 = time.perf_counter()
         if kind == "sqlite":
@@ -234,17 +213,17 @@ def plain_sql(kind: str, db: str, ref: str) -> Run:
             with psycopg.connect(dst) as conn:  # one transaction, committed on exit
                 n = _plain_copy(conn, kind, ref, new)
         wall = time.perf_counter() - t0
-    return Run(wall=wall, info={"copied": n})
+    return b.Run(wall=wall, info={"copied": n})
 
 
 # -- measurements ------------------------------------------------------------------------------
-def lgtt_cli(kind: str, db: str, ref: str, expect: dict[str, Any]) -> Result:
+def lgtt_cli(kind: str, db: str, ref: str, expect: dict[str, Any]) -> b.Result:
     checked: list[str] = []
 
-    def once() -> Run:
+    def once() -> b.Run:
         with target(kind, db, "lgtt") as (dst, new), tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "fork.json"
-            run = run_child([*LGTT, "--db", dst, "fork", data.BIG_THREAD, str(REF_INDEX), "--to", new, "--json"],
+            run = b.run_child([*b.LGTT, "--db", dst, "fork", data.BIG_THREAD, str(REF_INDEX), "--to", new, "--json"],
                             stdout_file=out)
             res = json.loads(out.read_text())
             if res["forked_from"]["checkpoint_id"] != ref:
@@ -257,80 +236,59 @@ def lgtt_cli(kind: str, db: str, ref: str, expect: dict[str, Any]) -> Result:
             run.info["copied"] = res["copied"]
             return run
 
-    runs = repeat(once, REPEAT)
-    return Result(f"lgtt CLI fork big {REF_INDEX} --json", runs, f"{runs[0].info['copied']} copied; {checked[0]}")
+    runs = b.repeat(once, REPEAT)
+    return b.Result(f"lgtt CLI fork big {REF_INDEX} --json", runs, f"{runs[0].info['copied']} copied; {checked[0]}")
 
 
-def put_copy(kind: str, db: str, ref: str, expect: dict[str, Any]) -> Result:
-    def once() -> Run:
+def put_copy(kind: str, db: str, ref: str, expect: dict[str, Any]) -> b.Result:
+    def once() -> b.Run:
         with target(kind, db, "put") as (dst, new):
-            run = run_py_child(THIS, ["--child-put-copy", kind, dst, ref, new])
+            run = b.run_py_child(THIS, ["--child-put-copy", kind, dst, ref, new])
             got = head_values(kind, dst, new)
             run.info["ok"] = got == expect
             return run
 
-    runs = repeat(once, SLOW_REPEAT)
+    runs = b.repeat(once, SLOW_REPEAT)
     r = runs[0]
-    note = (f"{r.info['copied']} copied, get_tuple walk {fmt_s(r.info['read'])}; head "
+    note = (f"{r.info['copied']} copied, get_tuple walk {b.fmt_s(r.info['read'])}; head "
             + (f"= get_state@{REF_INDEX}" if r.info["ok"] else f"DIFFERS from get_state@{REF_INDEX}"))
-    return Result("saver get_tuple walk + put/put_writes", runs, note)
+    return b.Result("saver get_tuple walk + put/put_writes", runs, note)
 
 
-def measure(kind: str, db: str) -> list[Result]:
+def measure(kind: str, db: str) -> list[b.Result]:
     ref = ref_id(kind, db)
     expect = head_values(kind, db, data.BIG_THREAD, ref)
-    say(f"{kind}: lgtt fork")
+    b.say(f"{kind}: lgtt fork")
     cli = lgtt_cli(kind, db, ref, expect)
-    say(f"{kind}: put/put_writes copy (slow)")
+    b.say(f"{kind}: put/put_writes copy (slow)")
     put = put_copy(kind, db, ref, expect)
-    say(f"{kind}: plain SQL")
-    sql = Result("plain SQL INSERT ... SELECT, one transaction", [plain_sql(kind, db, ref) for _ in range(max(REPEAT, 3))])
+    b.say(f"{kind}: plain SQL")
+    sql = b.Result("plain SQL INSERT ... SELECT, one transaction", [plain_sql(kind, db, ref) for _ in range(max(REPEAT, 3))])
     sql.note = f"{sql.runs[0].info['copied']} checkpoints, in-process, no fork head"
     return [cli, put, sql]
 
 
-def summarize(kind: str, res: list[Result]) -> list[list[str]]:
+def summarize(kind: str, res: list[b.Result]) -> list[list[str]]:
     cli, put, sql = res
     return [
-        [kind, "lgtt fork wall", fmt_s(cli.wall), check(cli.wall < TARGET_S) + f" (target < {TARGET_S:.0f} s)"],
-        [kind, "put-copy / lgtt (end to end)", fmt_ratio(put.wall, cli.wall), ""],
-        [kind, "put-copy peak RSS / lgtt peak RSS", f"{fmt_mb(put.peak_mb)} / {fmt_mb(cli.peak_mb)}", ""],
-        [kind, "lgtt / plain SQL", fmt_ratio(cli.wall, sql.wall), ""],
+        [kind, "lgtt fork wall", b.fmt_s(cli.wall), b.check(cli.wall < TARGET_S) + f" (target < {TARGET_S:.0f} s)"],
+        [kind, "put-copy / lgtt (end to end)", b.fmt_ratio(put.wall, cli.wall), ""],
+        [kind, "put-copy peak RSS / lgtt peak RSS", f"{b.fmt_mb(put.peak_mb)} / {b.fmt_mb(cli.peak_mb)}", ""],
+        [kind, "lgtt / plain SQL", b.fmt_ratio(cli.wall, sql.wall), ""],
     ]
 
 
 def run(args: argparse.Namespace) -> str:
     global REPEAT
     REPEAT = args.repeat
-    targets = [("sqlite", str(data.ensure_big_sqlite(args.rebuild)))]
-    if not args.no_pg:
-        targets.append(("postgres", data.ensure_big_pg(args.rebuild)))
-    all_res: list[tuple[str, Result]] = []
-    ratios: list[list[str]] = []
-    for kind, db in targets:
-        res = measure(kind, db)
-        all_res += [(kind, r) for r in res]
-        ratios += summarize(kind, res)
-    return "\n\n".join([
-        f"### Fork: thread `big` at index {REF_INDEX:,} of {data.BIG_CHECKPOINTS:,} checkpoints "
-        "(each run on a copy)",
-        results_table(all_res),
-        table(["backend", "ratio", "value", "target"], ratios),
-    ])
+    targets = b.backends(args, data.ensure_big_sqlite, data.ensure_big_pg)
+    all_res, ratios = b.over_backends(targets, measure, summarize)
+    return b.section(f"Fork: thread `big` at index {REF_INDEX:,} of {data.BIG_CHECKPOINTS:,} checkpoints "
+                     "(each run on a copy)", all_res, ratios)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--child-put-copy", nargs=4, metavar=("KIND", "DB", "REF", "NEW"), help=argparse.SUPPRESS)
-    args = common_args(ap).parse_args(argv)
-    if args.child_put_copy:
-        child_put_copy(*args.child_put_copy)
-        return
-    try:
-        print(run(args))
-    finally:
-        if not args.keep and not args.no_pg:
-            data.drop_pg()
+    b.bench_main(__doc__, run, {"put-copy": (("KIND", "DB", "REF", "NEW"), child_put_copy)}, data.drop_pg, argv)
 
 
 if __name__ == "__main__":

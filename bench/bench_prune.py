@@ -24,24 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-import build_data as data  # noqa: E402
-from bench_graph import builder, checkpoints_for  # noqa: E402
-from benchlib import (  # noqa: E402
-    LGTT,
-    Result,
-    common_args,
-    fmt_mb,
-    fmt_ratio,
-    repeat,
-    results_table,
-    run_child,
-    say,
-    table,
-)
+import benchlib as b
+import build_data as data
+from bench_graph import builder, checkpoints_for
 
 THREADS = 1_000
 PER_THREAD = 100
@@ -105,7 +90,7 @@ def build_sqlite(rebuild: bool) -> Path:
         with sqlite3.connect(PRUNE_SQLITE) as conn:
             if conn.execute("SELECT count(*) FROM checkpoints").fetchone() == (THREADS * PER_THREAD,):
                 return PRUNE_SQLITE
-    say(f"building {PRUNE_SQLITE} ({THREADS} threads x {PER_THREAD})...")
+    b.say(f"building {PRUNE_SQLITE} ({THREADS} threads x {PER_THREAD})...")
     tmp = data._fresh(PRUNE_SQLITE)
     conn, saver = data._sqlite_saver(tmp)
     _templates(saver)
@@ -118,7 +103,7 @@ def build_pg(rebuild: bool) -> None:
 
     if not rebuild and data._pg_count(PG_TPL, "SELECT count(*) FROM checkpoints") == (THREADS * PER_THREAD,):
         return
-    say(f"building Postgres {PG_TPL} ({THREADS} threads x {PER_THREAD})...")
+    b.say(f"building Postgres {PG_TPL} ({THREADS} threads x {PER_THREAD})...")
     data._recreate_db(PG_TPL)
     data._pg_saver_run(PG_TPL, _templates)
     data.copy_threads_pg(PG_TPL, _copy_map())
@@ -180,53 +165,46 @@ def child_sql(kind: str, db: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - t0}))
 
 
-def measure(kind: str, make_db, repeat_n: int) -> tuple[list[Result], list[list[str]]]:
+def measure(kind: str, make_db, repeat_n: int) -> tuple[list[b.Result], list[list[str]]]:
     after: dict[str, tuple] = {}
 
     def lgtt_run():
         db = make_db(False)
-        run = run_child([*LGTT, "--db", str(db), "prune", "--keep", str(KEEP), "--yes", "--json"])
+        run = b.run_child([*b.LGTT, "--db", str(db), "prune", "--keep", str(KEEP), "--yes", "--json"])
         after["lgtt"] = counts(kind, str(db))
         return run
 
     def sql_run():
         db = make_db(False)
-        run = run_child([sys.executable, str(Path(__file__)), "--child-sql", kind, str(db)])
+        run = b.run_child([sys.executable, str(Path(__file__)), "--child-sql", kind, str(db)])
         after["sql"] = counts(kind, str(db))
         return run
 
-    lgtt_runs = repeat(lgtt_run, repeat_n)
-    sql_runs = repeat(sql_run, repeat_n)
-    quarter = repeat(lambda: run_child([*LGTT, "--db", str(make_db(True)), "prune", "--keep", str(KEEP), "--yes"]), 1)
+    lgtt_runs = b.repeat(lgtt_run, repeat_n)
+    sql_runs = b.repeat(sql_run, repeat_n)
+    quarter = b.repeat(lambda: b.run_child([*b.LGTT, "--db", str(make_db(True)), "prune", "--keep", str(KEEP), "--yes"]), 1)
     same = after["lgtt"] == after["sql"]
-    res = [Result(f"lgtt prune --keep {KEEP} ({THREADS} threads)", lgtt_runs, f"rows after: {after['lgtt']}"),
-           Result("hand-written SQL, one transaction", sql_runs, f"rows after: {after['sql']}"),
-           Result(f"lgtt prune --keep {KEEP} ({THREADS // 4} threads)", quarter, "memory check")]
-    ratios = [[kind, "lgtt / SQL wall", fmt_ratio(res[0].wall, res[1].wall), "<= 2x"],
+    res = [b.Result(f"lgtt prune --keep {KEEP} ({THREADS} threads)", lgtt_runs, f"rows after: {after['lgtt']}"),
+           b.Result("hand-written SQL, one transaction", sql_runs, f"rows after: {after['sql']}"),
+           b.Result(f"lgtt prune --keep {KEEP} ({THREADS // 4} threads)", quarter, "memory check")]
+    ratios = [[kind, "lgtt / SQL wall", b.fmt_ratio(res[0].wall, res[1].wall), "<= 2x"],
               [kind, "same rows deleted", "yes" if same else f"NO {after}", "yes"],
               [kind, f"peak RSS {THREADS} vs {THREADS // 4} threads",
-               f"{fmt_mb(res[0].peak_mb)} vs {fmt_mb(res[2].peak_mb)}", "flat"]]
+               f"{b.fmt_mb(res[0].peak_mb)} vs {b.fmt_mb(res[2].peak_mb)}", "flat"]]
     return res, ratios
 
 
 def run(args: argparse.Namespace) -> str:
-    all_res: list[tuple[str, Result]] = []
-    ratios: list[list[str]] = []
     src = build_sqlite(args.rebuild)
     with tempfile.TemporaryDirectory() as tmp:
-        res, rat = measure("sqlite", lambda q: fresh_sqlite(src, Path(tmp), q), args.repeat)
-    all_res += [("sqlite", r) for r in res]
-    ratios += rat
+        res, ratios = measure("sqlite", lambda q: fresh_sqlite(src, Path(tmp), q), args.repeat)
+    all_res = [("sqlite", r) for r in res]
     if not args.no_pg:
         build_pg(args.rebuild)
         res, rat = measure("postgres", fresh_pg, args.repeat)
         all_res += [("postgres", r) for r in res]
         ratios += rat
-    return "\n\n".join([
-        f"### Prune: {THREADS:,} threads x {PER_THREAD} checkpoints to --keep {KEEP}",
-        results_table(all_res),
-        table(["backend", "ratio", "value", "target"], ratios),
-    ])
+    return b.section(f"Prune: {THREADS:,} threads x {PER_THREAD} checkpoints to --keep {KEEP}", all_res, ratios)
 
 
 def drop_pg() -> None:
@@ -235,21 +213,11 @@ def drop_pg() -> None:
             for name in (PG_RUN, PG_TPL):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     except Exception as exc:
-        say(f"could not drop the prune bench databases: {exc}")
+        b.say(f"could not drop the prune bench databases: {exc}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--child-sql", nargs=2, metavar=("KIND", "DB"), help=argparse.SUPPRESS)
-    args = common_args(ap).parse_args(argv)
-    if args.child_sql:
-        child_sql(*args.child_sql)
-        return
-    try:
-        print(run(args))
-    finally:
-        if not args.keep and not args.no_pg:
-            drop_pg()
+    b.bench_main(__doc__, run, {"sql": (("KIND", "DB"), child_sql)}, drop_pg, argv)
 
 
 if __name__ == "__main__":

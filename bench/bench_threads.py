@@ -22,29 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-import build_data as data  # noqa: E402
-from benchlib import (  # noqa: E402
-    GRAPH_SPEC,
-    LGTT,
-    Result,
-    check,
-    common_args,
-    fmt_mb,
-    fmt_ratio,
-    fmt_s,
-    official_saver,
-    repeat,
-    results_table,
-    run_child,
-    run_py_child,
-    say,
-    table,
-    timed,
-)
+import benchlib as b
+import build_data as data
 
 THIS = Path(__file__).resolve()
 TARGET_THREADS_S = 1.0
@@ -57,7 +36,7 @@ WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY 3 DESC
 
 # -- child mode: LangGraph's own API ----------------------------------------------------------
 def child_saver_list(kind: str, db: str) -> None:
-    with official_saver(kind, db) as saver:
+    with b.official_saver(kind, db) as saver:
         t0 = time.perf_counter()
         threads: dict[str, dict] = {}
         for tup in saver.list(None):
@@ -92,52 +71,52 @@ def plain_sql_pg(url: str) -> dict:
 
 
 # -- measurements ------------------------------------------------------------------------------
-def lgtt_threads(db: str, *, graph: bool) -> Result:
+def lgtt_threads(db: str, *, graph: bool) -> b.Result:
     out = data.OUT / "threads.json"
-    cmd = [*LGTT, "--db", db, *(["--graph", GRAPH_SPEC] if graph else []), "threads", "--json"]
-    runs = repeat(lambda: run_child(cmd, stdout_file=out), REPEAT)
+    cmd = [*b.LGTT, "--db", db, *(["--graph", b.GRAPH_SPEC] if graph else []), "threads", "--json"]
+    runs = b.repeat(lambda: b.run_child(cmd, stdout_file=out), REPEAT)
     rows = len(json.loads(out.read_text()))
     out.unlink()
     if rows != data.THREADS:
         raise RuntimeError(f"lgtt threads gave {rows} rows, expected {data.THREADS}")
-    return Result("lgtt CLI threads --json" + (" --graph" if graph else ""), runs, f"{rows} threads")
+    return b.Result("lgtt CLI threads --json" + (" --graph" if graph else ""), runs, f"{rows} threads")
 
 
-def measure(kind: str, db: str) -> list[Result]:
-    say(f"{kind}: lgtt threads")
+def measure(kind: str, db: str) -> list[b.Result]:
+    b.say(f"{kind}: lgtt threads")
     res = [lgtt_threads(db, graph=False), lgtt_threads(db, graph=True)]
-    say(f"{kind}: plain SQL")
+    b.say(f"{kind}: plain SQL")
     fn = (lambda: plain_sql_sqlite(Path(db))) if kind == "sqlite" else (lambda: plain_sql_pg(db))
     fn()
-    sql = [timed(fn) for _ in range(max(REPEAT, 3))]
-    res.append(Result("plain SQL GROUP BY thread_id", sql, f"{sql[0].info['rows']} threads, in-process"))
-    say(f"{kind}: saver.list(None) (slow)")
-    lst = repeat(lambda: run_py_child(THIS, ["--child-saver-list", kind, db]), 1)
-    res.append(Result("saver.list(None) grouped in Python", lst, f"{lst[0].info['rows']} threads"))
+    sql = [b.timed(fn) for _ in range(max(REPEAT, 3))]
+    res.append(b.Result("plain SQL GROUP BY thread_id", sql, f"{sql[0].info['rows']} threads, in-process"))
+    b.say(f"{kind}: saver.list(None) (slow)")
+    lst = b.repeat(lambda: b.run_py_child(THIS, ["--child-saver-list", kind, db]), 1)
+    res.append(b.Result("saver.list(None) grouped in Python", lst, f"{lst[0].info['rows']} threads"))
     return res
 
 
-def summarize(kind: str, res: list[Result]) -> list[list[str]]:
+def summarize(kind: str, res: list[b.Result]) -> list[list[str]]:
     cli, _, sql, lst = res
     return [
-        [kind, "lgtt CLI threads wall", fmt_s(cli.wall),
-         check(cli.wall < TARGET_THREADS_S) + f" (target < {TARGET_THREADS_S:.0f} s)"],
-        [kind, "saver.list grouping / lgtt CLI (end to end)", fmt_ratio(lst.wall, cli.wall), ""],
-        [kind, "lgtt CLI / plain SQL", fmt_ratio(cli.wall, sql.wall), ""],
-        [kind, "lgtt CLI peak RSS", fmt_mb(cli.peak_mb), ""],
+        [kind, "lgtt CLI threads wall", b.fmt_s(cli.wall),
+         b.check(cli.wall < TARGET_THREADS_S) + f" (target < {TARGET_THREADS_S:.0f} s)"],
+        [kind, "saver.list grouping / lgtt CLI (end to end)", b.fmt_ratio(lst.wall, cli.wall), ""],
+        [kind, "lgtt CLI / plain SQL", b.fmt_ratio(cli.wall, sql.wall), ""],
+        [kind, "lgtt CLI peak RSS", b.fmt_mb(cli.peak_mb), ""],
     ]
 
 
-def startup() -> tuple[list[tuple[str, Result]], list[list[str]]]:
+def startup() -> tuple[list[tuple[str, b.Result]], list[list[str]]]:
     n = max(REPEAT, 5)
-    say("start-up: python -c pass, lgtt --help")
-    base = Result("python -c pass", repeat(lambda: run_child([sys.executable, "-c", "pass"]), n))
-    helped = Result("lgtt --help", repeat(lambda: run_child([*LGTT, "--help"]), n))
+    b.say("start-up: python -c pass, lgtt --help")
+    base = b.Result("python -c pass", b.repeat(lambda: b.run_child([sys.executable, "-c", "pass"]), n))
+    helped = b.Result("lgtt --help", b.repeat(lambda: b.run_child([*b.LGTT, "--help"]), n))
     ratios = [
-        ["-", "lgtt --help wall", fmt_s(helped.wall),
-         check(helped.wall < TARGET_HELP_S) + f" (target < {TARGET_HELP_S} s)"],
-        ["-", "lgtt --help / python -c pass", fmt_ratio(helped.wall, base.wall),
-         f"lgtt's own start-up: {fmt_s(helped.wall - base.wall)}"],
+        ["-", "lgtt --help wall", b.fmt_s(helped.wall),
+         b.check(helped.wall < TARGET_HELP_S) + f" (target < {TARGET_HELP_S} s)"],
+        ["-", "lgtt --help / python -c pass", b.fmt_ratio(helped.wall, base.wall),
+         f"lgtt's own start-up: {b.fmt_s(helped.wall - base.wall)}"],
     ]
     return [("-", base), ("-", helped)], ratios
 
@@ -148,37 +127,15 @@ REPEAT = 3
 def run(args: argparse.Namespace) -> str:
     global REPEAT
     REPEAT = args.repeat
-    targets = [("sqlite", str(data.ensure_threads_sqlite(args.rebuild)))]
-    if not args.no_pg:
-        targets.append(("postgres", data.ensure_threads_pg(args.rebuild)))
-    all_res: list[tuple[str, Result]] = []
-    ratios: list[list[str]] = []
-    for kind, db in targets:
-        res = measure(kind, db)
-        all_res += [(kind, r) for r in res]
-        ratios += summarize(kind, res)
+    targets = b.backends(args, data.ensure_threads_sqlite, data.ensure_threads_pg)
+    all_res, ratios = b.over_backends(targets, measure, summarize)
     res, rat = startup()
-    all_res += res
-    ratios += rat
-    return "\n\n".join([
-        f"### Threads: {data.THREADS:,} threads x {data.PER_THREAD} checkpoints; CLI start-up",
-        results_table(all_res),
-        table(["backend", "ratio", "value", "target"], ratios),
-    ])
+    return b.section(f"Threads: {data.THREADS:,} threads x {data.PER_THREAD} checkpoints; CLI start-up",
+                     all_res + res, ratios + rat)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--child-saver-list", nargs=2, metavar=("KIND", "DB"), help=argparse.SUPPRESS)
-    args = common_args(ap).parse_args(argv)
-    if args.child_saver_list:
-        child_saver_list(*args.child_saver_list)
-        return
-    try:
-        print(run(args))
-    finally:
-        if not args.keep and not args.no_pg:
-            data.drop_pg()
+    b.bench_main(__doc__, run, {"saver-list": (("KIND", "DB"), child_saver_list)}, data.drop_pg, argv)
 
 
 if __name__ == "__main__":

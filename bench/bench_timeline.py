@@ -21,32 +21,11 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-import build_data as data  # noqa: E402
-from benchlib import (  # noqa: E402
-    GRAPH_SPEC,
-    LGTT,
-    Result,
-    check,
-    common_args,
-    fmt_mb,
-    fmt_ratio,
-    official_saver,
-    repeat,
-    results_table,
-    run_child,
-    run_py_child,
-    say,
-    table,
-    timed,
-)
+import benchlib as b
+import build_data as data
 
 THIS = Path(__file__).resolve()
 CONFIG = {"configurable": {"thread_id": data.BIG_THREAD}}
@@ -59,7 +38,7 @@ def child_history(kind: str, db: str) -> None:
     from bench_graph import builder
 
     t_start = time.perf_counter()
-    with official_saver(kind, db) as saver:
+    with b.official_saver(kind, db) as saver:
         graph = builder.compile(checkpointer=saver)
         t0 = time.perf_counter()
         history = list(graph.get_state_history(CONFIG))
@@ -70,7 +49,7 @@ def child_history(kind: str, db: str) -> None:
 def child_lgtt_api(db: str) -> None:
     import lgtt
 
-    with lgtt.open(db, graph=GRAPH_SPEC) as dbg:
+    with lgtt.open(db, graph=b.GRAPH_SPEC) as dbg:
         t0 = time.perf_counter()
         tl = dbg.timeline(data.BIG_THREAD)
         secs = time.perf_counter() - t0
@@ -104,48 +83,48 @@ def plain_sql_pg(url: str) -> dict:
 
 
 # -- measurements ------------------------------------------------------------------------------
-def lgtt_cli(db: str, *, graph: bool) -> Result:
+def lgtt_cli(db: str, *, graph: bool) -> b.Result:
     out = data.OUT / "timeline.json"
-    cmd = [*LGTT, "--db", db, *(["--graph", GRAPH_SPEC] if graph else []),
+    cmd = [*b.LGTT, "--db", db, *(["--graph", b.GRAPH_SPEC] if graph else []),
            "timeline", data.BIG_THREAD, "--all", "--json"]
-    runs = repeat(lambda: run_child(cmd, stdout_file=out), REPEAT)
+    runs = b.repeat(lambda: b.run_child(cmd, stdout_file=out), REPEAT)
     rows = len(json.loads(out.read_text()))
     out.unlink()
     if rows != data.BIG_CHECKPOINTS:
         raise RuntimeError(f"lgtt timeline gave {rows} rows, expected {data.BIG_CHECKPOINTS}")
-    return Result("lgtt CLI timeline --all --json" + ("" if graph else " (no --graph)"), runs, f"{rows} rows")
+    return b.Result("lgtt CLI timeline --all --json" + ("" if graph else " (no --graph)"), runs, f"{rows} rows")
 
 
-def measure(kind: str, db: str) -> list[Result]:
+def measure(kind: str, db: str) -> list[b.Result]:
     res = []
-    say(f"{kind}: lgtt CLI")
+    b.say(f"{kind}: lgtt CLI")
     res.append(lgtt_cli(db, graph=True))
     res.append(lgtt_cli(db, graph=False))
-    say(f"{kind}: lgtt API")
-    api = repeat(lambda: run_py_child(THIS, ["--child-lgtt-api", db]), REPEAT)
-    res.append(Result("lgtt API Debugger.timeline()", api, f"{api[0].info['rows']} rows"))
-    say(f"{kind}: get_state_history (slow)")
-    hist = repeat(lambda: run_py_child(THIS, ["--child-history", kind, db]), HISTORY_REPEAT)
-    res.append(Result("list(graph.get_state_history())", hist, f"{hist[0].info['rows']} snapshots"))
-    say(f"{kind}: plain SQL")
+    b.say(f"{kind}: lgtt API")
+    api = b.repeat(lambda: b.run_py_child(THIS, ["--child-lgtt-api", db]), REPEAT)
+    res.append(b.Result("lgtt API Debugger.timeline()", api, f"{api[0].info['rows']} rows"))
+    b.say(f"{kind}: get_state_history (slow)")
+    hist = b.repeat(lambda: b.run_py_child(THIS, ["--child-history", kind, db]), HISTORY_REPEAT)
+    res.append(b.Result("list(graph.get_state_history())", hist, f"{hist[0].info['rows']} snapshots"))
+    b.say(f"{kind}: plain SQL")
     fn = (lambda: plain_sql_sqlite(Path(db))) if kind == "sqlite" else (lambda: plain_sql_pg(db))
     fn()  # warm the page cache / connection path once
-    sql = [timed(fn) for _ in range(max(REPEAT, 3))]
-    res.append(Result("plain SQL (ids, parents, metadata, checkpoint)", sql, f"{sql[0].info['rows']} rows, in-process"))
+    sql = [b.timed(fn) for _ in range(max(REPEAT, 3))]
+    res.append(b.Result("plain SQL (ids, parents, metadata, checkpoint)", sql, f"{sql[0].info['rows']} rows, in-process"))
     return res
 
 
-def summarize(kind: str, res: list[Result]) -> list[list[str]]:
+def summarize(kind: str, res: list[b.Result]) -> list[list[str]]:
     cli, _, api, hist, sql = res
     peak = cli.peak_mb or 0.0
     return [
-        [kind, "get_state_history / lgtt CLI (end to end)", fmt_ratio(hist.wall, cli.wall),
-         check(hist.wall / cli.wall >= TARGET_SPEEDUP) + f" (target >= {TARGET_SPEEDUP:.0f}x)"],
-        [kind, "get_state_history / lgtt API (in-call)", fmt_ratio(hist.inner, api.inner), ""],
-        [kind, "lgtt CLI / plain SQL", fmt_ratio(cli.wall, sql.wall), ""],
-        [kind, "lgtt API in-call / plain SQL", fmt_ratio(api.inner, sql.wall), ""],
-        [kind, "lgtt CLI peak RSS", fmt_mb(peak), check(peak < TARGET_PEAK_MB) + f" (target < {TARGET_PEAK_MB:.0f} MB)"],
-        [kind, "get_state_history peak / lgtt CLI peak", fmt_ratio(hist.peak_mb, cli.peak_mb), ""],
+        [kind, "get_state_history / lgtt CLI (end to end)", b.fmt_ratio(hist.wall, cli.wall),
+         b.check(hist.wall / cli.wall >= TARGET_SPEEDUP) + f" (target >= {TARGET_SPEEDUP:.0f}x)"],
+        [kind, "get_state_history / lgtt API (in-call)", b.fmt_ratio(hist.inner, api.inner), ""],
+        [kind, "lgtt CLI / plain SQL", b.fmt_ratio(cli.wall, sql.wall), ""],
+        [kind, "lgtt API in-call / plain SQL", b.fmt_ratio(api.inner, sql.wall), ""],
+        [kind, "lgtt CLI peak RSS", b.fmt_mb(peak), b.check(peak < TARGET_PEAK_MB) + f" (target < {TARGET_PEAK_MB:.0f} MB)"],
+        [kind, "get_state_history peak / lgtt CLI peak", b.fmt_ratio(hist.peak_mb, cli.peak_mb), ""],
     ]
 
 
@@ -156,42 +135,18 @@ HISTORY_REPEAT = 1
 def run(args: argparse.Namespace) -> str:
     global REPEAT
     REPEAT = args.repeat
-    targets = [("sqlite", str(data.ensure_big_sqlite(args.rebuild)))]
-    if not args.no_pg:
-        targets.append(("postgres", data.ensure_big_pg(args.rebuild)))
-    all_res: list[tuple[str, Result]] = []
-    ratios: list[list[str]] = []
-    for kind, db in targets:
-        res = measure(kind, db)
-        all_res += [(kind, r) for r in res]
-        ratios += summarize(kind, res)
+    targets = b.backends(args, data.ensure_big_sqlite, data.ensure_big_pg)
+    all_res, ratios = b.over_backends(targets, measure, summarize)
     logs = data.build_log()
     built = ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in logs.items() if k.startswith("big."))
     size = data.BIG_SQLITE.stat().st_size / 2**20
-    return "\n\n".join([
-        f"### Timeline: thread `big`, {data.BIG_CHECKPOINTS:,} checkpoints, growing state "
-        f"(SQLite file {size:.0f} MB; build: {built})",
-        results_table(all_res),
-        table(["backend", "ratio", "value", "target"], ratios),
-    ])
+    return b.section(f"Timeline: thread `big`, {data.BIG_CHECKPOINTS:,} checkpoints, growing state "
+                     f"(SQLite file {size:.0f} MB; build: {built})", all_res, ratios)
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--child-history", nargs=2, metavar=("KIND", "DB"), help=argparse.SUPPRESS)
-    ap.add_argument("--child-lgtt-api", metavar="DB", help=argparse.SUPPRESS)
-    args = common_args(ap).parse_args(argv)
-    if args.child_history:
-        child_history(*args.child_history)
-        return
-    if args.child_lgtt_api:
-        child_lgtt_api(args.child_lgtt_api)
-        return
-    try:
-        print(run(args))
-    finally:
-        if not args.keep and not args.no_pg:
-            data.drop_pg()
+    b.bench_main(__doc__, run, {"history": (("KIND", "DB"), child_history),
+                                "lgtt-api": (("DB",), child_lgtt_api)}, data.drop_pg, argv)
 
 
 if __name__ == "__main__":

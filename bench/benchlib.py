@@ -188,3 +188,52 @@ def official_saver(kind: str, db: str) -> Any:
     from langgraph.checkpoint.postgres import PostgresSaver
 
     return PostgresSaver.from_conn_string(db)
+
+
+# -- one shared shape for every bench script ------------------------------------------------------
+def backends(args: argparse.Namespace, sqlite: Callable[[bool], Any],
+             pg: Callable[[bool], Any] | None = None) -> list[tuple[str, str]]:
+    """[(kind, db)]: the SQLite data, and the Postgres data unless --no-pg (built when missing)."""
+    out = [("sqlite", str(sqlite(args.rebuild)))]
+    if pg is not None and not args.no_pg:
+        out.append(("postgres", str(pg(args.rebuild))))
+    return out
+
+
+def over_backends(targets: Sequence[tuple[str, str]], measure: Callable[[str, str], list[Result]],
+                  summarize: Callable[[str, list[Result]], list[list[str]]],
+                  ) -> tuple[list[tuple[str, Result]], list[list[str]]]:
+    """Measure every backend; the results (tagged by backend) and the ratio rows."""
+    all_res: list[tuple[str, Result]] = []
+    ratios: list[list[str]] = []
+    for kind, db in targets:
+        res = measure(kind, db)
+        all_res += [(kind, r) for r in res]
+        ratios += summarize(kind, res)
+    return all_res, ratios
+
+
+def section(title: str, all_res: Sequence[tuple[str, Result]], ratios: Sequence[Sequence[str]]) -> str:
+    """A bench's part of the results: its title, the results table and the ratios table."""
+    return "\n\n".join([f"### {title}", results_table(all_res), table(["backend", "ratio", "value", "target"], ratios)])
+
+
+def bench_main(doc: str | None, run: Callable[[argparse.Namespace], str],
+               children: dict[str, tuple[Sequence[str], Callable[..., None]]] | None = None,
+               cleanup: Callable[[], None] | None = None, argv: list[str] | None = None) -> None:
+    """A bench script's `main`: the common options, its hidden child modes (`--child-NAME ARGS...`,
+    run in a fresh interpreter by run_py_child), then `run` and, unless --keep, `cleanup`."""
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    for name, (metavars, _) in (children or {}).items():
+        ap.add_argument(f"--child-{name}", nargs=len(metavars), metavar=tuple(metavars), help=argparse.SUPPRESS)
+    args = common_args(ap).parse_args(argv)
+    for name, (_, fn) in (children or {}).items():
+        got = getattr(args, "child_" + name.replace("-", "_"))
+        if got:
+            fn(*got)
+            return
+    try:
+        print(run(args))
+    finally:
+        if cleanup is not None and not args.keep and not args.no_pg:
+            cleanup()

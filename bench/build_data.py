@@ -28,12 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench_graph import builder, checkpoints_for
+
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out"
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-from bench_graph import builder, checkpoints_for  # noqa: E402
 
 BIG_THREAD = "big"
 BIG_CHECKPOINTS = 10_000

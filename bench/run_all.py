@@ -9,21 +9,15 @@ databases are built for the run and dropped at the end unless `--keep`.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-import bench_diff  # noqa: E402
-import bench_fork  # noqa: E402
-import bench_prune  # noqa: E402
-import bench_threads  # noqa: E402
-import bench_timeline  # noqa: E402
-import build_data as data  # noqa: E402
-from benchlib import common_args, machine, say  # noqa: E402
+import bench_diff
+import bench_fork
+import bench_prune
+import bench_threads
+import bench_timeline
+import build_data as data
+from benchlib import common_args, machine, say
 
 
 def main(argv: list[str] | None = None) -> None:
