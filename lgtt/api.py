@@ -66,11 +66,33 @@ class Debugger:
         return names
 
     # -- operations -------------------------------------------------------------
-    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None):
-        """Every thread, newest first. `where` filters on checkpoint metadata (KEY, VALUE)."""
-        from lgtt.ops.threads import list_threads
+    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
+                order: str = "newest", after: str | None = None):
+        """Every thread, newest first (or `order="id"`: by thread id, after `after`, for keyset
+        pages). `where` filters on checkpoint metadata (KEY, VALUE)."""
+        return list(self.stream_threads(where, limit, order=order, after=after))
 
-        return list_threads(self.store, self.triggers, where=where, limit=limit)
+    def index(self, action: str, *, dry_run: bool = False) -> tuple[str, bool | None]:
+        """`action` "create" or "drop" the optional newest-first index (Postgres only): the SQL
+        statement, and whether the index exists afterwards (None on a dry run)."""
+        from lgtt.errors import UsageError
+
+        if action not in ("create", "drop"):
+            raise UsageError(f"bad index action {action!r}", "use `lgtt index create` or `lgtt index drop`")
+        if self.store.kind != "postgres":
+            raise UsageError("lgtt index is for Postgres databases",
+                             "SQLite lists threads from its primary key and needs no extra index")
+        from lgtt.store.postgres_index import index_sql, run_index
+
+        sql = index_sql(action)
+        return sql, None if dry_run else run_index(self.store.url, action)
+
+    def stream_threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
+                       order: str = "newest", after: str | None = None):
+        """`threads` one at a time, read in bounded batches: memory stays flat on any number of threads."""
+        from lgtt.ops.threads import stream_threads
+
+        return stream_threads(self.store, self.triggers, where, limit, order, after)
 
     def timeline(self, thread_id: str, ns: str = ""):
         """Every checkpoint of a thread's namespace, oldest first."""

@@ -90,12 +90,18 @@ def handled(ctx: typer.Context) -> Iterator[State]:
         code = exc.code
     except typer.Exit:
         raise
-    except KeyboardInterrupt:
-        _err("interrupted")
-        code = 130
+    except KeyboardInterrupt as exc:
+        _err("interrupted" if not isinstance(exc, Terminated) else "terminated")
+        code = 130 if not isinstance(exc, Terminated) else 143
     except Exception as exc:  # a driver or LangGraph error: one line, no traceback
         if os.environ.get("LGTT_DEBUG"):
             raise
+        if _timed_out(exc):
+            from lgtt.store import deadline
+
+            _err(f"stopped by --timeout {deadline.timeout():g} (the database cancelled its running statement). "
+                 "raise --timeout, or narrow the command (--limit, a thread id)")
+            raise typer.Exit(1) from None
         from lgtt.dburl import redact
 
         _err(f"error: {type(exc).__name__}: {redact(str(exc)).splitlines()[0] if str(exc) else ''} "
@@ -119,6 +125,24 @@ def output(as_json: bool, doc: Callable[[], Any], view: Callable[[], Any], *, pl
         console().print(view())
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM / SIGHUP: unwound like Ctrl-C, so the drivers cancel running statements."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _timed_out(exc: BaseException) -> bool:
+    from lgtt.store import deadline
+
+    if deadline.timeout() is None:
+        return False
+    if type(exc).__name__ == "QueryCanceled":
+        return True
+    return deadline.expired() and "interrupted" in str(exc)
+
+
 def _err(line: str) -> None:
     sys.stderr.write(f"lgtt: {line}\n")
 
@@ -137,9 +161,14 @@ def root(
     graph: str | None = typer.Option(None, "--graph", envvar="LGTT_GRAPH",
                                         help="Your graph: file.py:attr, package.module:attr or a langgraph.json id."),
     saver: str | None = typer.Option(None, "--saver", help="module:callable returning any BaseCheckpointSaver."),
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001,
+                                         help="Stop after SECONDS, cancelling the database's running statements."),
 ) -> None:
     """Time-travel debugger for LangGraph checkpoint databases."""
     logging.getLogger("langgraph").setLevel(logging.ERROR)
+    from lgtt.store import deadline
+
+    deadline.set_timeout(timeout)
     ctx.obj = State(db, graph, saver)
 
 
@@ -148,6 +177,8 @@ def threads(
     ctx: typer.Context,
     limit: int | None = typer.Option(None, "--limit", min=1, help="Show at most N threads."),
     where: list[str] = typer.Option([], "--where", help="KEY=VALUE on checkpoint metadata (repeatable)."),
+    by: str = typer.Option("newest", "--by", help="Order: newest (head checkpoint, newest first) or id."),
+    after: str | None = typer.Option(None, "--after", help="With --by id: the page after this thread id."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """List threads, newest first, with status.
@@ -157,10 +188,42 @@ def threads(
     from lgtt.ops.threads import parse_where
 
     with handled(ctx) as st:
-        rows = st.open().threads(where=parse_where(where), limit=limit)
+        rows = st.open().stream_threads(where=parse_where(where), limit=limit, order=by, after=after)
+        if as_json:
+            from lgtt.render.jsonout import emit_stream
+
+            emit_stream(r.to_json() for r in rows)
+            return
         from lgtt.render.tables import threads_table
 
-        output(as_json, lambda: [r.to_json() for r in rows], lambda: threads_table(rows), plain=True)
+        listed = list(rows)
+        output(False, lambda: None, lambda: threads_table(listed))
+
+
+@app.command()
+def index(
+    ctx: typer.Context,
+    action: str = typer.Argument(..., help="create or drop"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the statement, run nothing."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Create or drop the optional index that makes newest-first `threads --limit N` instant (Postgres).
+
+    lgtt never creates it by itself. It runs CREATE INDEX CONCURRENTLY (no table lock; writers keep
+    working). Example: lgtt --db postgresql://… index create
+    """
+    with handled(ctx) as st:
+        db = st.open()
+        sql, _ = db.index(action, dry_run=True)
+        if not as_json:
+            print(sql + ";", flush=True)
+        exists = None if dry_run else db.index(action)[1]
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit({"sql": sql, "ran": not dry_run, "exists": exists}, plain=True)
+        elif not dry_run:
+            print(f"index lgtt_checkpoints_newest {'created' if exists else 'dropped'}")
 
 
 @app.command()
@@ -668,4 +731,8 @@ def main() -> None:
     # A short-lived process that builds many small dicts: collect cycles rarely (about 30%
     # of a 10,000-row timeline is otherwise spent in the cyclic GC).
     gc.set_threshold(200_000, 50, 100)
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
     app()

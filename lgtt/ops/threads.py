@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,13 +25,24 @@ class ThreadInfo:
         return dict(self.__dict__)
 
 
-def list_threads(store: Store, triggers: Triggers | None = None,
-                 where: Sequence[tuple[str, Any]] = (), limit: int | None = None) -> list[ThreadInfo]:
-    """Threads newest first (by head checkpoint id), optionally filtered by metadata."""
-    out = []
-    for row in store.threads(where=where, limit=limit):
+ORDERS = ("newest", "id")
+
+
+def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequence[tuple[str, Any]] = (),
+                   limit: int | None = None, order: str = "newest", after: str | None = None) -> Iterator[ThreadInfo]:
+    """Threads newest first (by head checkpoint id) or by id (`order="id"`, after `after`),
+    optionally filtered by metadata; produced one by one from bounded batches."""
+    if order not in ORDERS:
+        from lgtt.errors import UsageError
+
+        raise UsageError(f"bad order {order!r}", "use --by newest or --by id")
+    if after is not None and order != "id":
+        from lgtt.errors import UsageError
+
+        raise UsageError("--after pages in thread-id order", "add --by id")
+    for row in store.threads(where=where, limit=limit, order=order, after=after):
         nxt = next_nodes(row.head, triggers)
-        out.append(ThreadInfo(
+        yield ThreadInfo(
             thread_id=row.thread_id,
             checkpoints=row.checkpoints,
             latest_checkpoint_id=row.head.checkpoint_id,
@@ -39,8 +50,13 @@ def list_threads(store: Store, triggers: Triggers | None = None,
             step=row.head.step,
             status=status_of(nxt, row.head_writes),
             next=nxt,
-        ))
-    return out
+        )
+
+
+def list_threads(store: Store, triggers: Triggers | None = None, where: Sequence[tuple[str, Any]] = (),
+                 limit: int | None = None, order: str = "newest", after: str | None = None) -> list[ThreadInfo]:
+    """`stream_threads` as a list."""
+    return list(stream_threads(store, triggers, where, limit, order, after))
 
 
 def parse_where(items: Sequence[str]) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from lgtt.jsonform import to_jsonable
@@ -13,3 +14,17 @@ def emit(doc: Any, *, plain: bool = False) -> None:
     """Write `doc`; `plain` means it holds only JSON types already (skips the value conversion)."""
     indent = 2 if sys.stdout.isatty() else None
     sys.stdout.write(json.dumps(doc if plain else to_jsonable(doc), indent=indent, ensure_ascii=False) + "\n")
+
+
+def emit_stream(items: Iterable[Any]) -> None:
+    """Write a JSON array of plain-JSON items as they come (the same text `emit` writes for the list)."""
+    indent = 2 if sys.stdout.isatty() else None
+    out = sys.stdout
+    first = True
+    for item in items:
+        text = json.dumps(item, indent=indent, ensure_ascii=False)
+        if indent:
+            text = "  " + text.replace("\n", "\n  ")
+        out.write(("[" if first else ",") + ("\n" if indent else ("" if first else " ")) + text)
+        first = False
+    out.write("[]\n" if first else ("\n]\n" if indent else "]\n"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,8 +73,10 @@ class Store(Protocol):
     kind: str
     display: str
 
-    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None) -> list[ThreadRow]:
-        """Threads, newest first (by head checkpoint id)."""
+    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
+                order: str = "newest", after: str | None = None) -> Iterable[ThreadRow]:
+        """Threads, newest first (by head checkpoint id) or, with order="id", by thread id after
+        `after`; produced in bounded batches (only each head's bookkeeping is read)."""
         ...
 
     def thread_exists(self, thread_id: str) -> bool: ...

@@ -11,6 +11,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 from lgtt.dburl import redact
 from lgtt.errors import LgttError
 from lgtt.serde import StrictSerializer
+from lgtt.store import deadline
 from lgtt.store.base import Bookkeeping, ThreadRow
 from lgtt.store.common import load_metadata, match_values
 
@@ -38,17 +39,6 @@ SELECT channel, version, CASE WHEN {INTERNAL_CHANNEL} THEN type END AS type,
        CASE WHEN {INTERNAL_CHANNEL} THEN blob END AS blob
 FROM checkpoint_blobs WHERE thread_id = %s AND checkpoint_ns = %s AND type <> 'empty'
 """
-HEAD_BLOBS_SQL = f"""
-SELECT c.thread_id, b.channel, b.version,
-       CASE WHEN {INTERNAL_CHANNEL.replace('channel', 'b.channel')} THEN b.type END AS type,
-       CASE WHEN {INTERNAL_CHANNEL.replace('channel', 'b.channel')} THEN b.blob END AS blob
-FROM ({{heads}}) h
-JOIN checkpoints c ON c.thread_id = h.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = h.head
-CROSS JOIN LATERAL jsonb_each_text(c.checkpoint -> 'channel_versions') v
-JOIN checkpoint_blobs b ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key
-    AND b.version = v.value
-WHERE b.type <> 'empty'
-"""
 HEADS_SQL = """
 SELECT thread_id, count(*) AS n, max(checkpoint_id) AS head
 FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id
@@ -57,20 +47,55 @@ WHERE_ANY_METADATA_SQL = """
 EXISTS (SELECT 1 FROM checkpoints m WHERE m.thread_id = h.thread_id
         AND (m.metadata @> %s::jsonb OR m.metadata @> %s::jsonb))
 """
-THREADS_SQL = """
-SELECT h.n, {columns}
-FROM ({heads}) h
-JOIN checkpoints c ON c.thread_id = h.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = h.head
+HEAD_IDS_SQL = """
+SELECT h.thread_id, h.n, h.head FROM ({heads}) h
 {where}
-ORDER BY c.checkpoint_id DESC
+ORDER BY {order}
 {limit}
 """
-HEAD_WRITES_SQL = f"""
+# A loose index scan: the next `limit` thread ids after a given one, each found by the primary key.
+NEXT_IDS_SQL = """
+WITH RECURSIVE t(tid) AS (
+    SELECT min(thread_id) FROM checkpoints WHERE {first}
+    UNION ALL
+    SELECT (SELECT min(thread_id) FROM checkpoints WHERE thread_id > t.tid) FROM t WHERE t.tid IS NOT NULL
+)
+SELECT tid FROM t WHERE tid IS NOT NULL LIMIT %s
+"""
+# Heads (in the order of the ids given) of threads, each found by the primary key.
+HEADS_OF_SQL = """
+SELECT u.tid AS thread_id,
+       (SELECT count(*) FROM checkpoints c WHERE c.thread_id = u.tid AND c.checkpoint_ns = '') AS n,
+       (SELECT max(checkpoint_id) FROM checkpoints c WHERE c.thread_id = u.tid AND c.checkpoint_ns = '') AS head
+FROM unnest(%s::text[]) WITH ORDINALITY u(tid, i) ORDER BY u.i
+"""
+NEWEST_INDEX = "lgtt_checkpoints_newest"
+NEWEST_SQL = "SELECT thread_id FROM checkpoints WHERE checkpoint_ns = '' ORDER BY checkpoint_id DESC"
+INDEX_VALID_SQL = "SELECT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(%s)"
+# One batch of heads, given as parallel arrays of thread ids and head ids.
+HEAD_ROWS_SQL = f"""
+SELECT {BOOKKEEPING_COLUMNS}
+FROM unnest(%s::text[], %s::text[]) b(t, h)
+JOIN checkpoints c ON c.thread_id = b.t AND c.checkpoint_ns = '' AND c.checkpoint_id = b.h
+"""
+HEAD_BLOBS_SQL = f"""
+SELECT c.thread_id, b.channel, b.version,
+       CASE WHEN {INTERNAL_CHANNEL.replace('channel', 'b.channel')} THEN b.type END AS type,
+       CASE WHEN {INTERNAL_CHANNEL.replace('channel', 'b.channel')} THEN b.blob END AS blob
+FROM unnest(%s::text[], %s::text[]) h(t, h)
+JOIN checkpoints c ON c.thread_id = h.t AND c.checkpoint_ns = '' AND c.checkpoint_id = h.h
+CROSS JOIN LATERAL jsonb_each_text(c.checkpoint -> 'channel_versions') v
+JOIN checkpoint_blobs b ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key
+    AND b.version = v.value
+WHERE b.type <> 'empty'
+"""
+HEAD_WRITES_SQL = """
 SELECT w.thread_id, w.task_id, w.channel
-FROM ({HEADS_SQL}) h
-JOIN checkpoint_writes w ON w.thread_id = h.thread_id AND w.checkpoint_ns = '' AND w.checkpoint_id = h.head
+FROM unnest(%s::text[], %s::text[]) h(t, h)
+JOIN checkpoint_writes w ON w.thread_id = h.t AND w.checkpoint_ns = '' AND w.checkpoint_id = h.h
 WHERE w.channel IN ('__error__', '__interrupt__', '__resume__')
 """
+HEAD_BATCH = 500
 THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = %s LIMIT 1"
 BOOKKEEPING_SQL = f"""
 SELECT {BOOKKEEPING_COLUMNS}
@@ -101,13 +126,15 @@ def connect(url: str, *, read_only: bool = True) -> Any:
     from psycopg.rows import dict_row
 
     try:
-        conn = psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row, connect_timeout=10)
+        conn = psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row, connect_timeout=10,
+                               application_name="lgtt")
     except psycopg.Error as exc:
         detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
         raise LgttError(f"cannot connect to PostgreSQL at {redact(url)}: {detail}",
                         "check that the server is running and the URL is right") from None
     if read_only:
         conn.execute("SET default_transaction_read_only = on")
+    deadline.apply_pg(conn)
     try:  # jsonb parsing dominates bookkeeping reads; orjson comes with langgraph-checkpoint-postgres
         import orjson
         from psycopg.types.json import set_json_loads
@@ -176,7 +203,19 @@ class PostgresStore:
             internal=internal,
         )
 
-    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None) -> list[ThreadRow]:
+    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
+                order: str = "newest", after: str | None = None) -> Iterator[ThreadRow]:
+        """Threads newest first (or in id order after `after`), in bounded batches of heads.
+
+        `--limit` without `--where` is served by indexes: in id order by the primary key (a
+        loose index scan), newest first by `lgtt index create`'s index when it is there;
+        otherwise newest first needs one aggregate over every checkpoint."""
+        if limit and not where and order == "id":
+            yield from self._threads_by_id(limit, after)
+            return
+        if limit and not where and order == "newest" and self.has_newest_index():
+            yield from self._threads_newest_indexed(limit)
+            return
         from psycopg.types.json import Jsonb
 
         params: list[Any] = []
@@ -185,21 +224,67 @@ class PostgresStore:
             clauses.append(WHERE_ANY_METADATA_SQL)
             parsed, raw = match_values(value)
             params += [Jsonb({key: parsed}), Jsonb({key: raw})]
-        sql = THREADS_SQL.format(columns=BOOKKEEPING_COLUMNS, heads=HEADS_SQL,
-                                 where=("WHERE " + " AND ".join(clauses)) if clauses else "",
-                                 limit="LIMIT %s" if limit else "")
+        if order == "id" and after is not None:
+            clauses.append("h.thread_id > %s")
+            params.append(after)
+        sql = HEAD_IDS_SQL.format(heads=HEADS_SQL, where=("WHERE " + " AND ".join(clauses)) if clauses else "",
+                                  order="h.thread_id" if order == "id" else "h.head DESC, h.thread_id",
+                                  limit="LIMIT %s" if limit else "")
         if limit:
             params.append(limit)
-        raw = self.conn.execute(sql, params).fetchall()
+        with self.streaming(sql, params) as cur:
+            while batch := cur.fetchmany(HEAD_BATCH):
+                yield from self._head_rows([(r["thread_id"], r["n"], r["head"]) for r in batch])
+
+    @contextmanager
+    def streaming(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """A server-side cursor over `sql` (rows fetched in batches, never all at once) in a read-only
+        transaction; other queries may run on the same connection meanwhile."""
+        import uuid
+
+        with self.conn.transaction(), self.conn.cursor(name=f"lgtt_{uuid.uuid4().hex[:12]}") as cur:
+            cur.itersize = HEAD_BATCH
+            cur.execute(sql, params)
+            yield cur
+
+    def has_newest_index(self) -> bool:
+        row = self.conn.execute(INDEX_VALID_SQL, (NEWEST_INDEX,)).fetchone()
+        return bool(row and row["indisvalid"])
+
+    def _threads_by_id(self, limit: int, after: str | None) -> Iterator[ThreadRow]:
+        while limit > 0:
+            first = "thread_id > %s" if after is not None else "true"
+            ids = [r["tid"] for r in self.conn.execute(NEXT_IDS_SQL.format(first=first),
+                                                        ([after] if after is not None else []) + [limit])]
+            if not ids:
+                return
+            heads = [(r["thread_id"], r["n"], r["head"]) for r in self.conn.execute(HEADS_OF_SQL, (ids,))]
+            rows = self._head_rows([h for h in heads if h[2] is not None])  # threads with only subgraph rows: none
+            yield from rows
+            limit -= len(rows)
+            after = ids[-1]
+
+    def _threads_newest_indexed(self, limit: int) -> Iterator[ThreadRow]:
+        seen: dict[str, None] = {}
+        with self.streaming(NEWEST_SQL) as cur:
+            for r in cur:
+                seen.setdefault(r["thread_id"])
+                if len(seen) >= limit:
+                    break
+        heads = [(r["thread_id"], r["n"], r["head"]) for r in self.conn.execute(HEADS_OF_SQL, (list(seen),))]
+        yield from self._head_rows(heads)
+
+    def _head_rows(self, batch: list[tuple[str, int, str]]) -> list[ThreadRow]:
+        tids, hids = [t for t, _, _ in batch], [h for _, _, h in batch]
         blobs: dict[str, dict[tuple[str, str], Any]] = {}
-        for b in self.conn.execute(HEAD_BLOBS_SQL.format(heads=HEADS_SQL)):
+        for b in self.conn.execute(HEAD_BLOBS_SQL, (tids, hids)):
             blobs.setdefault(b["thread_id"], {})[(b["channel"], b["version"])] = _typed(b)
-        rows = [ThreadRow(r["thread_id"], r["n"], self._book(r, "", blobs.get(r["thread_id"], {})), []) for r in raw]
-        by_id = {r.thread_id: r for r in rows}
-        for w in self.conn.execute(HEAD_WRITES_SQL):
-            if w["thread_id"] in by_id:
-                by_id[w["thread_id"]].head_writes.append((w["task_id"], w["channel"]))
-        return rows
+        books = {r["thread_id"]: self._book(r, "", blobs.get(r["thread_id"], {}))
+                 for r in self.conn.execute(HEAD_ROWS_SQL, (tids, hids))}
+        rows = {tid: ThreadRow(tid, n, books[tid], []) for tid, n, _ in batch if tid in books}
+        for w in self.conn.execute(HEAD_WRITES_SQL, (tids, hids)):
+            rows[w["thread_id"]].head_writes.append((w["task_id"], w["channel"]))
+        return list(rows.values())
 
     def thread_exists(self, thread_id: str) -> bool:
         return bool(self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchall())

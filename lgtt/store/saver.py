@@ -37,7 +37,8 @@ class SaverStore:
         rows = [t for t in rows if t.config["configurable"].get("checkpoint_ns", "") == ns]
         return sorted(rows, key=lambda t: t.config["configurable"]["checkpoint_id"])
 
-    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None) -> list[ThreadRow]:
+    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
+                order: str = "newest", after: str | None = None) -> list[ThreadRow]:
         heads: dict[str, CheckpointTuple] = {}
         counts: dict[str, int] = {}
         matched: set[str] = set()
@@ -55,7 +56,10 @@ class SaverStore:
             ThreadRow(tid, counts[tid], _book(t), [(w[0], w[1]) for w in t.pending_writes or [] if w[1] in SPECIAL])
             for tid, t in heads.items() if tid in matched
         ]
-        rows.sort(key=lambda r: r.head.checkpoint_id, reverse=True)
+        if order == "id":
+            rows = sorted((r for r in rows if after is None or r.thread_id > after), key=lambda r: r.thread_id)
+        else:
+            rows.sort(key=lambda r: r.head.checkpoint_id, reverse=True)
         return rows[:limit] if limit else rows
 
     def thread_exists(self, thread_id: str) -> bool:

@@ -15,7 +15,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from lgtt.errors import LgttError
 from lgtt.serde import StrictSerializer
-from lgtt.store import scan
+from lgtt.store import deadline, scan
 from lgtt.store.base import Bookkeeping, ThreadRow
 from lgtt.store.common import from_blob, from_edges, load_metadata, match_values
 
@@ -30,20 +30,26 @@ WHERE_ANY_METADATA_SQL = """
 EXISTS (SELECT 1 FROM checkpoints m WHERE m.thread_id = h.thread_id
         AND json_extract(CAST(m.metadata AS TEXT), ?) IN (?, ?))
 """
-THREADS_SQL = """
-SELECT c.thread_id, h.n, c.checkpoint_id, c.parent_checkpoint_id, c.type, c.checkpoint, c.metadata
-FROM ({heads}) h
-JOIN checkpoints c ON c.thread_id = h.thread_id AND c.checkpoint_ns = '' AND c.checkpoint_id = h.head
+HEAD_IDS_SQL = """
+SELECT h.thread_id, h.n, h.head FROM ({heads}) h
 {where}
-ORDER BY c.checkpoint_id DESC
+ORDER BY {order}
 {limit}
 """
-HEAD_WRITES_SQL = f"""
+# One batch of heads: (thread id, head id) pairs given as a VALUES list.
+HEAD_ROWS_SQL = """
+WITH b(t, c) AS (VALUES {values})
+SELECT c.thread_id, c.rowid, c.checkpoint_id, c.parent_checkpoint_id, c.type, length(c.checkpoint),
+       substr(c.checkpoint, 1, 256), substr(c.checkpoint, -{edge}), c.metadata
+FROM b JOIN checkpoints c ON c.thread_id = b.t AND c.checkpoint_ns = '' AND c.checkpoint_id = b.c
+"""
+HEAD_WRITES_SQL = """
+WITH b(t, c) AS (VALUES {values})
 SELECT w.thread_id, w.task_id, w.channel
-FROM ({HEADS_SQL}) h
-JOIN writes w ON w.thread_id = h.thread_id AND w.checkpoint_ns = '' AND w.checkpoint_id = h.head
+FROM b JOIN writes w ON w.thread_id = b.t AND w.checkpoint_ns = '' AND w.checkpoint_id = b.c
 WHERE w.channel IN ('__error__', '__interrupt__', '__resume__')
 """
+HEAD_BATCH = 256
 THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
 # The bookkeeping sits at the end of the msgpack map and v/ts/id at its start: read only those
 # ends of each (possibly huge) state blob; the whole blob only when the ends do not parse.
@@ -101,8 +107,10 @@ def connect_readonly(path: str) -> sqlite3.Connection:
             # A WAL database in a folder we cannot write: read the main file as it is.
             conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?immutable=1", uri=True, check_same_thread=False)
             conn.execute(TABLES_SQL).fetchall()
+            deadline.apply_sqlite(conn)
             return conn
         raise LgttError(f"cannot open {path}: {exc}", "check the file's permissions") from None
+    deadline.apply_sqlite(conn)
     return conn
 
 
@@ -137,28 +145,62 @@ class SqliteStore:
         self.has_task_path = "task_path" in {r[0] for r in self.conn.execute(COLUMNS_SQL, ("writes",))}
 
     # -- reads -----------------------------------------------------------------
-    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None) -> list[ThreadRow]:
+    def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
+                order: str = "newest", after: str | None = None) -> Iterator[ThreadRow]:
+        """Threads newest first (or by id after `after`), read in bounded batches: only each head's
+        bookkeeping is read, its state values are walked over in chunks, never loaded whole."""
         params: list[Any] = []
         clauses = []
         for key, value in where:
             clauses.append(WHERE_ANY_METADATA_SQL)
             params += [_json_path(key), *match_values(value)]
-        sql = THREADS_SQL.format(
-            heads=HEADS_SQL,
-            where=("WHERE " + " AND ".join(clauses)) if clauses else "",
-            limit="LIMIT ?" if limit else "",
-        )
+        if order == "id" and after is not None:
+            clauses.append("h.thread_id > ?")
+            params.append(after)
+        sql = HEAD_IDS_SQL.format(
+            heads=HEADS_SQL, where=("WHERE " + " AND ".join(clauses)) if clauses else "",
+            order="h.thread_id" if order == "id" else "h.head DESC", limit="LIMIT ?" if limit else "")
         if limit:
             params.append(limit)
-        rows = []
-        for tid, n, cid, parent, type_, blob, meta in self.conn.execute(sql, params):
-            head = from_blob(type_, blob, cid, parent, "", load_metadata(meta), self.serde, full=True)
-            rows.append(ThreadRow(tid, n, head, []))
-        by_id = {r.thread_id: r for r in rows}
-        for tid, task, chan in self.conn.execute(HEAD_WRITES_SQL):
-            if tid in by_id:
-                by_id[tid].head_writes.append((task, chan))
-        return rows
+        cur = self.conn.execute(sql, params)
+        while batch := cur.fetchmany(HEAD_BATCH):
+            yield from self._head_rows(batch)
+
+    def _head_rows(self, batch: list[tuple[str, int, str]]) -> list[ThreadRow]:
+        values = ", ".join(["(?, ?)"] * len(batch))
+        pairs = [x for tid, _, head in batch for x in (tid, head)]
+        heads: dict[str, ThreadRow] = {}
+        for tid, rowid, cid, parent, type_, size, start, end, meta in self.conn.execute(
+                HEAD_ROWS_SQL.format(values=values, edge=EDGE), pairs):
+            heads[tid] = ThreadRow(tid, 0, self._head_book(rowid, cid, parent, type_, size, start, end, meta), [])
+        for tid, task, chan in self.conn.execute(HEAD_WRITES_SQL.format(values=values), pairs):
+            heads[tid].head_writes.append((task, chan))
+        out = []
+        for tid, n, _ in batch:
+            row = heads[tid]
+            row.checkpoints = n
+            out.append(row)
+        return out
+
+    def _head_book(self, rowid: int, cid: str, parent: str | None, type_: str | None, size: int,
+                   start: bytes, end: bytes, meta: Any) -> Bookkeeping:
+        """A head's bookkeeping with exact `present`, reading its blob in chunks."""
+        meta = load_metadata(meta)
+        book = from_edges(start, end, cid, parent, "", meta) if type_ == "msgpack" and size > EDGE else None
+        if book is None:
+            blob = end if size <= EDGE else self._blob_by_rowid(rowid)
+            return from_blob(type_, blob, cid, parent, "", meta, self.serde, full=True)
+        with self.conn.blobopen("checkpoints", "checkpoint", rowid, readonly=True) as blob:
+            def read_at(offset: int, n: int) -> bytes:
+                blob.seek(offset)
+                return blob.read(n)
+
+            book.present, raw = scan.present_streaming(read_at, size)
+        book.internal = {k: self.serde.loads_typed(("msgpack", v)) for k, v in raw.items()}
+        return book
+
+    def _blob_by_rowid(self, rowid: int) -> bytes:
+        return self.conn.execute("SELECT checkpoint FROM checkpoints WHERE rowid = ?", (rowid,)).fetchone()[0]
 
     def thread_exists(self, thread_id: str) -> bool:
         return self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchone() is not None

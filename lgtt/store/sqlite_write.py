@@ -13,6 +13,7 @@ from urllib.parse import quote
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from lgtt.errors import LgttError
+from lgtt.store import deadline
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -48,6 +49,7 @@ def connect_readwrite(path: str, *, manual_transactions: bool = True) -> sqlite3
     extra = {"isolation_level": None} if manual_transactions else {}
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False, **extra)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    deadline.apply_sqlite(conn)
     return conn
 
 
