@@ -43,11 +43,15 @@ SELECT c.thread_id, c.rowid, c.checkpoint_id, c.parent_checkpoint_id, c.type, le
        substr(c.checkpoint, 1, 256), substr(c.checkpoint, -{edge}), c.metadata
 FROM b JOIN checkpoints c ON c.thread_id = b.t AND c.checkpoint_ns = '' AND c.checkpoint_id = b.c
 """
+# By thread id (a join on the VALUES list gets an automatic index built over the whole table).
 HEAD_WRITES_SQL = """
-WITH b(t, c) AS (VALUES {values})
-SELECT w.thread_id, w.task_id, w.channel
-FROM b JOIN writes w ON w.thread_id = b.t AND w.checkpoint_ns = '' AND w.checkpoint_id = b.c
-WHERE w.channel IN ('__error__', '__interrupt__', '__resume__')
+SELECT thread_id, checkpoint_id, task_id, channel FROM writes
+WHERE thread_id IN ({marks}) AND checkpoint_ns = '' AND channel IN ('__error__', '__interrupt__', '__resume__')
+"""
+# In id order, without --where: grouped along the primary key, so LIMIT stops the scan early.
+IDS_PAGE_SQL = """
+SELECT thread_id, COUNT(*) AS n, MAX(checkpoint_id) AS head FROM checkpoints
+WHERE checkpoint_ns = '' AND thread_id {op} ? GROUP BY thread_id ORDER BY thread_id {limit}
 """
 HEAD_BATCH = 256
 THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
@@ -160,6 +164,9 @@ class SqliteStore:
         sql = HEAD_IDS_SQL.format(
             heads=HEADS_SQL, where=("WHERE " + " AND ".join(clauses)) if clauses else "",
             order="h.thread_id" if order == "id" else "h.head DESC", limit="LIMIT ?" if limit else "")
+        if order == "id" and not where:
+            sql = IDS_PAGE_SQL.format(op=">=" if after is None else ">", limit="LIMIT ?" if limit else "")
+            params = [after or ""]
         if limit:
             params.append(limit)
         cur = self.conn.execute(sql, params)
@@ -173,8 +180,10 @@ class SqliteStore:
         for tid, rowid, cid, parent, type_, size, start, end, meta in self.conn.execute(
                 HEAD_ROWS_SQL.format(values=values, edge=EDGE), pairs):
             heads[tid] = ThreadRow(tid, 0, self._head_book(rowid, cid, parent, type_, size, start, end, meta), [])
-        for tid, task, chan in self.conn.execute(HEAD_WRITES_SQL.format(values=values), pairs):
-            heads[tid].head_writes.append((task, chan))
+        for tid, cid, task, chan in self.conn.execute(HEAD_WRITES_SQL.format(marks=", ".join("?" * len(batch))),
+                                                      [tid for tid, _, _ in batch]):
+            if tid in heads and heads[tid].head.checkpoint_id == cid:
+                heads[tid].head_writes.append((task, chan))
         out = []
         for tid, n, _ in batch:
             row = heads[tid]
