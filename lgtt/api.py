@@ -8,7 +8,6 @@ from typing import Any
 
 from lgtt.errors import LgttError, NotFound
 from lgtt.refs import resolve, split_thread_ref
-from lgtt.serde import BLOCKED, StrictSerializer, graph_allowlist
 from lgtt.store.base import Store
 
 
@@ -18,7 +17,7 @@ class Debugger:
     def __init__(self, store: Store, graph: Any = None) -> None:
         self.store = store
         self.graph = graph
-        self._blocked_mark = dict(BLOCKED.counts)
+        self._blocked_mark = _blocked_counts()
 
     # -- helpers ----------------------------------------------------------------
     @property
@@ -61,6 +60,12 @@ class Debugger:
 
     def blocked_types(self) -> list[str]:
         """Types the strict decoder refused to build since the last call (for one warning)."""
+        import sys
+
+        if "lgtt.serde" not in sys.modules:  # nothing was decoded: nothing was refused
+            return []
+        from lgtt.serde import BLOCKED
+
         names = BLOCKED.since(self._blocked_mark)
         self._blocked_mark = dict(BLOCKED.counts)
         return names
@@ -236,9 +241,20 @@ class Debugger:
         self.close()
 
 
+def _blocked_counts() -> dict[str, int]:
+    import sys
+
+    serde = sys.modules.get("lgtt.serde")
+    return dict(serde.BLOCKED.counts) if serde is not None else {}
+
+
 def open_store(db: str | None = None, *, saver: Any = None, graph: Any = None) -> Store:
     """A Store for a --db spec, a saver object, or the checkpointer of an in-process graph."""
-    serde = StrictSerializer(graph_allowlist(graph) if graph is not None else ())
+    serde = None  # the stores build the default strict serializer when they first decode
+    if graph is not None:
+        from lgtt.serde import StrictSerializer, graph_allowlist
+
+        serde = StrictSerializer(graph_allowlist(graph))
     if db is not None:
         from lgtt.dburl import parse_db
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
 
 # Special write channels (langgraph.constants) that decide a checkpoint's status.
 ERROR = "__error__"

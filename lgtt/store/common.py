@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from langgraph.checkpoint.serde.base import SerializerProtocol
 
 from lgtt.store import scan
 from lgtt.store.base import Bookkeeping
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.serde.base import SerializerProtocol
 
 
 def load_metadata(raw: Any) -> dict[str, Any]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any
-
-from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
+from typing import TYPE_CHECKING, Any
 
 from lgtt.dburl import redact
 from lgtt.errors import LgttError
-from lgtt.serde import StrictSerializer
 from lgtt.store import deadline
 from lgtt.store.base import Bookkeeping, ThreadRow
 from lgtt.store.common import load_metadata, match_values
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
+
+    from lgtt.serde import StrictSerializer
 
 TABLES_SQL = """
 SELECT table_name FROM information_schema.tables
@@ -120,6 +122,15 @@ ORDER BY checkpoint_id DESC LIMIT 1
 """
 
 
+KNOWN_SCHEMA = 9  # checkpoint schema version of langgraph-checkpoint-postgres 3.x (a floor: no import needed)
+
+
+def _known_schema() -> int:
+    from langgraph.checkpoint.postgres.base import MIGRATIONS
+
+    return len(MIGRATIONS) - 1
+
+
 def connect(url: str, *, read_only: bool = True) -> Any:
     """A psycopg connection as PostgresSaver expects it; read-only sessions by default."""
     import psycopg
@@ -153,7 +164,7 @@ class PostgresStore:
     def __init__(self, url: str, serde: StrictSerializer | None = None) -> None:
         self.url = url
         self.display = redact(url)
-        self.serde = serde or StrictSerializer()
+        self._serde = serde
         self.conn = connect(url)
         try:
             self._check_schema()
@@ -161,9 +172,16 @@ class PostgresStore:
             self.conn.close()
             raise
 
-    def _check_schema(self) -> None:
-        from langgraph.checkpoint.postgres.base import MIGRATIONS
+    @property
+    def serde(self) -> StrictSerializer:
+        """The strict serializer, built on first use (its import costs start-up time)."""
+        if self._serde is None:
+            from lgtt.serde import StrictSerializer
 
+            self._serde = StrictSerializer()
+        return self._serde
+
+    def _check_schema(self) -> None:
         tables = {r["table_name"] for r in self.conn.execute(TABLES_SQL)}
         missing = {"checkpoints", "checkpoint_blobs", "checkpoint_writes"} - tables
         if missing:
@@ -176,9 +194,9 @@ class PostgresStore:
         if "checkpoint_migrations" in tables:
             (row,) = self.conn.execute(MIGRATION_SQL).fetchall()
             version = row["max"]
-            if version is not None and version > len(MIGRATIONS) - 1:
+            if version is not None and version > KNOWN_SCHEMA and version > _known_schema():
                 raise LgttError(f"{self.display} is at checkpoint schema version {version}, newer than the "
-                                f"installed langgraph-checkpoint-postgres knows ({len(MIGRATIONS) - 1})",
+                                f"installed langgraph-checkpoint-postgres knows ({_known_schema()})",
                                 "upgrade lgtt's environment: pip install -U langgraph-checkpoint-postgres")
 
     def _book(self, r: dict[str, Any], ns: str, blobs: dict[tuple[str, str], Any]) -> Bookkeeping:
@@ -328,6 +346,8 @@ class PostgresStore:
         conf: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
         if checkpoint_id:
             conf["checkpoint_id"] = checkpoint_id
+        from lgtt.serde import StrictSerializer
+
         return self.saver(StrictSerializer(to_json=True) if json_values else None).get_tuple({"configurable": conf})
 
     def saver(self, serde: Any = None) -> BaseCheckpointSaver:

@@ -7,17 +7,18 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
-from langgraph.checkpoint.sqlite import SqliteSaver
-
 from lgtt.errors import LgttError
-from lgtt.serde import StrictSerializer
 from lgtt.store import deadline, scan
 from lgtt.store.base import Bookkeeping, ThreadRow
 from lgtt.store.common import from_blob, from_edges, load_metadata, match_values
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
+
+    from lgtt.serde import StrictSerializer
 
 TABLES_SQL = "SELECT name FROM sqlite_master WHERE type = 'table'"
 COLUMNS_SQL = "SELECT name FROM pragma_table_info(?)"
@@ -126,9 +127,18 @@ class SqliteStore:
     def __init__(self, path: str, serde: StrictSerializer | None = None) -> None:
         self.path = path
         self.display = path
-        self.serde = serde or StrictSerializer()
+        self._serde = serde
         self.conn = connect_readonly(path)
         self._check_schema()
+
+    @property
+    def serde(self) -> StrictSerializer:
+        """The strict serializer, built on first use (its import costs start-up time)."""
+        if self._serde is None:
+            from lgtt.serde import StrictSerializer
+
+            self._serde = StrictSerializer()
+        return self._serde
 
     def _check_schema(self) -> None:
         tables = {r[0] for r in self.conn.execute(TABLES_SQL)}
@@ -270,9 +280,13 @@ class SqliteStore:
         conf: dict[str, Any] = {"thread_id": thread_id, "checkpoint_ns": ns}
         if checkpoint_id:
             conf["checkpoint_id"] = checkpoint_id
+        from lgtt.serde import StrictSerializer
+
         return self.saver(StrictSerializer(to_json=True) if json_values else None).get_tuple({"configurable": conf})
 
     def saver(self, serde: Any = None) -> BaseCheckpointSaver:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
         saver = SqliteSaver(self.conn, serde=serde or self.serde)
         saver.is_setup = True  # setup() would switch to WAL and create tables: never on a read
         saver._has_task_path = self.has_task_path
@@ -296,6 +310,8 @@ class SqliteStore:
     @contextmanager
     def run_saver(self) -> Iterator[BaseCheckpointSaver]:
         """The official SqliteSaver on a read-write connection, for running the graph (no setup: the tables exist)."""
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
         from lgtt.store.sqlite_write import connect_readwrite
 
         conn = connect_readwrite(self.path, manual_transactions=False)
