@@ -188,7 +188,12 @@ def threads(
     from lgtt.ops.threads import parse_where
 
     with handled(ctx) as st:
-        rows = st.open().stream_threads(where=parse_where(where), limit=limit, order=by, after=after)
+        db = st.open()
+        rows = db.stream_threads(where=parse_where(where), limit=limit, order=by, after=after)
+        if by == "newest" and sys.stderr.isatty() and getattr(db.store, "kind", "") == "postgres" \
+                and not db.store.has_newest_index():
+            _err("note: newest first aggregates every checkpoint (no index serves it); "
+                 "`lgtt index create` makes it instant, or page with --by id")
         if as_json:
             from lgtt.render.jsonout import emit_stream
 

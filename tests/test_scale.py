@@ -94,12 +94,12 @@ def test_big_head_is_read_in_chunks_with_the_same_answer(backend):
     from sample_graphs import steps
 
     app = backend.app(steps)
-    steps.scenario(app, "big")
-    cfg = {"configurable": {"thread_id": "big"}}
+    (tid,) = steps.scenario(app, "big")
+    cfg = {"configurable": {"thread_id": tid}}
     app.update_state(cfg, {"steps_completed": ["x" * 50_000] * 8})
     snap = app.get_state(cfg)
     with lgtt_api.open(backend.url, graph=steps.graph) as db:
-        (row,) = [t for t in db.threads() if t.thread_id == "big"]
+        (row,) = [t for t in db.threads() if t.thread_id == tid]
     assert row.latest_checkpoint_id == snap.config["configurable"]["checkpoint_id"]
     assert row.next == list(snap.next)
     assert row.step == snap.metadata["step"]
@@ -197,3 +197,17 @@ def test_kill_cancels_the_server_statement(locked, sig, code):
     assert proc.returncode == code, err
     assert "Traceback" not in err
     assert _wait_for(lambda: _lgtt_statements(locked) == [], 10), _lgtt_statements(locked)
+
+
+def test_reads_import_only_what_they_need(backend):
+    """`threads` and `timeline` of a plain thread never import LangChain (the decoder's import)."""
+    from sample_graphs import steps
+
+    (tid,) = steps.scenario(backend.app(steps), "plain")
+    code = ("import sys, lgtt\n"
+            f"with lgtt.open({backend.url!r}) as db:\n"
+            f"    db.threads(); db.timeline({tid!r})\n"
+            "print(sorted(m for m in ('langchain_core', 'lgtt.serde') if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -14,6 +14,20 @@ if TYPE_CHECKING:
     from langgraph.checkpoint.serde.base import SerializerProtocol
 
 
+class LazySerializer:
+    """lgtt's default StrictSerializer, imported and built when something is first decoded."""
+
+    def __init__(self) -> None:
+        self._real: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._real is None:
+            from lgtt.serde import StrictSerializer
+
+            self._real = StrictSerializer()
+        return getattr(self._real, name)
+
+
 def load_metadata(raw: Any) -> dict[str, Any]:
     """Checkpoint metadata as stored (JSON text/bytes in SQLite, jsonb in Postgres)."""
     if raw is None:
@@ -49,14 +63,14 @@ def from_blob(type_: str | None, blob: bytes, cid: str, parent: str | None, ns: 
     """Bookkeeping of an inline msgpack checkpoint (SQLite), skipping the state values."""
     if type_ != "msgpack":
         return from_decoded(serde.loads_typed((type_, blob)), cid, parent, ns, metadata)
-    head = scan.head_fields(blob)
     tail = None if full else scan.tail_fields(blob)
     present: set[str] | None = None
     internal: dict[str, Any] = {}
-    if tail is None:
+    if tail is None:  # one walk gives every field: v, ts and id as well as the bookkeeping
         tail, present, raw = scan.full_fields(blob)
         internal = {k: serde.loads_typed(("msgpack", v)) for k, v in raw.items()}
-    return _book(head, tail, cid, parent, ns, metadata, present, internal)
+        return _book(tail, tail, cid, parent, ns, metadata, present, internal)
+    return _book(scan.head_fields(blob), tail, cid, parent, ns, metadata, present, internal)
 
 
 def _book(head: dict[str, Any], tail: dict[str, Any], cid: str, parent: str | None, ns: str,

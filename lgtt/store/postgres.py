@@ -10,7 +10,7 @@ from lgtt.dburl import redact
 from lgtt.errors import LgttError
 from lgtt.store import deadline
 from lgtt.store.base import Bookkeeping, ThreadRow
-from lgtt.store.common import load_metadata, match_values
+from lgtt.store.common import LazySerializer, load_metadata, match_values
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
@@ -174,12 +174,10 @@ class PostgresStore:
 
     @property
     def serde(self) -> StrictSerializer:
-        """The strict serializer, built on first use (its import costs start-up time)."""
+        """The strict serializer (by default one built on first use: its import costs start-up time)."""
         if self._serde is None:
-            from lgtt.serde import StrictSerializer
-
-            self._serde = StrictSerializer()
-        return self._serde
+            self._serde = LazySerializer()
+        return self._serde  # type: ignore[return-value]
 
     def _check_schema(self) -> None:
         tables = {r["table_name"] for r in self.conn.execute(TABLES_SQL)}

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from lgtt.errors import LgttError
 from lgtt.store import deadline, scan
 from lgtt.store.base import Bookkeeping, ThreadRow
-from lgtt.store.common import from_blob, from_edges, load_metadata, match_values
+from lgtt.store.common import LazySerializer, from_blob, from_edges, load_metadata, match_values
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
@@ -133,12 +133,10 @@ class SqliteStore:
 
     @property
     def serde(self) -> StrictSerializer:
-        """The strict serializer, built on first use (its import costs start-up time)."""
+        """The strict serializer (by default one built on first use: its import costs start-up time)."""
         if self._serde is None:
-            from lgtt.serde import StrictSerializer
-
-            self._serde = StrictSerializer()
-        return self._serde
+            self._serde = LazySerializer()
+        return self._serde  # type: ignore[return-value]
 
     def _check_schema(self) -> None:
         tables = {r[0] for r in self.conn.execute(TABLES_SQL)}
