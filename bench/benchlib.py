@@ -32,6 +32,7 @@ class Run:
     peak_mb: float | None = None
     inner: float | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    cpu: float | None = None  # user + system CPU seconds of the child (or of this process, in-process)
 
 
 @dataclass
@@ -57,6 +58,11 @@ class Result:
     @property
     def peak_mb(self) -> float | None:
         return self._med("peak_mb")
+
+    @property
+    def cpu(self) -> float | None:
+        """CPU seconds (median): on a loaded machine a steadier measure than wall time."""
+        return self._med("cpu")
 
 
 GNU_TIME = "/usr/bin/time"
@@ -92,7 +98,7 @@ def run_child(cmd: Sequence[str], *, stdout_file: Path | None = None, env: dict[
         peak = int(text[-1]) / 1024
     else:
         peak = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
-    return Run(wall=wall, peak_mb=peak, info={"stderr": stderr})
+    return Run(wall=wall, peak_mb=peak, info={"stderr": stderr}, cpu=usage.ru_utime + usage.ru_stime)
 
 
 def run_py_child(script: Path, args: Sequence[str]) -> Run:
@@ -116,9 +122,10 @@ def repeat(fn: Callable[[], Run], n: int) -> list[Run]:
 
 
 def timed(fn: Callable[[], Any]) -> Run:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     info = fn()
-    return Run(wall=time.perf_counter() - t0, info=info if isinstance(info, dict) else {})
+    return Run(wall=time.perf_counter() - t0, info=info if isinstance(info, dict) else {},
+               cpu=time.process_time() - c0)
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -154,8 +161,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def results_table(results: Sequence[tuple[str, Result]]) -> str:
     rows = []
     for backend, r in results:
-        rows.append([backend, r.label, fmt_s(r.wall), fmt_s(r.inner), fmt_mb(r.peak_mb), str(len(r.runs)), r.note])
-    return table(["backend", "method", "wall (median)", "in-call", "peak RSS", "runs", "notes"], rows)
+        rows.append([backend, r.label, fmt_s(r.wall), fmt_s(r.cpu), fmt_s(r.inner), fmt_mb(r.peak_mb),
+                     str(len(r.runs)), r.note])
+    return table(["backend", "method", "wall (median)", "CPU", "in-call", "peak RSS", "runs", "notes"], rows)
 
 
 def check(ok: bool) -> str:
