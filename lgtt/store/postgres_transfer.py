@@ -19,11 +19,16 @@ SELECT c.checkpoint_ns, c.checkpoint_id, c.parent_checkpoint_id, c.checkpoint, c
        b.channels, b.types, b.blobs
 FROM checkpoints c
 LEFT JOIN LATERAL (
-    SELECT array_agg(bl.channel) AS channels, array_agg(bl.type) AS types, array_agg(bl.blob) AS blobs
+    SELECT array_agg(v.key) AS channels, array_agg(bl.type) AS types, array_agg(bl.blob) AS blobs
     FROM jsonb_each_text(c.checkpoint -> 'channel_versions') v
-    JOIN checkpoint_blobs bl ON bl.thread_id = c.thread_id AND bl.checkpoint_ns = c.checkpoint_ns
-        AND bl.channel = v.key AND bl.version = v.value
-    WHERE bl.type <> 'empty' AND bl.blob IS NOT NULL
+    -- one primary-key lookup per channel: a plain join here is planned as a hash of every blob of
+    -- the thread, built again for each checkpoint (quadratic)
+    CROSS JOIN LATERAL (
+        SELECT x.type, x.blob FROM checkpoint_blobs x
+        WHERE x.thread_id = c.thread_id AND x.checkpoint_ns = c.checkpoint_ns
+          AND x.channel = v.key AND x.version = v.value AND x.type <> 'empty' AND x.blob IS NOT NULL
+        OFFSET 0  -- keeps the planner from flattening this back into that hash join
+    ) bl
 ) b ON true
 WHERE c.thread_id = %s
 ORDER BY c.checkpoint_ns COLLATE "C", c.checkpoint_id COLLATE "C"
@@ -105,7 +110,7 @@ def import_thread(conn: Any, thread_id: str, records: Iterable[dict[str, Any]]) 
     from lgtt.errors import LgttError
 
     n_cp = n_w = 0
-    with conn.cursor() as cur:
+    with conn.pipeline(), conn.cursor() as cur:  # statements go out without waiting for each reply
         for rec in records:
             if rec["record"] == "write":
                 type_, value = rec["value"]
