@@ -97,13 +97,15 @@ class Debugger:
         """`threads` one at a time, read in bounded batches: memory stays flat on any number of threads."""
         from lgtt.ops.threads import stream_threads
 
-        return stream_threads(self.store, self.triggers, where, limit, order, after)
+        return stream_threads(self.store, self.triggers, where, limit, order, after, graph=self.graph)
 
     def timeline(self, thread_id: str, ns: str = ""):
         """Every checkpoint of a thread's namespace, oldest first."""
+        from lgtt.graphs import subgraph_for
         from lgtt.ops.timeline import build_timeline
 
-        return build_timeline(self.store, thread_id, ns, self.triggers_for(ns))
+        graph = subgraph_for(self.graph, ns) if self.graph is not None else None
+        return build_timeline(self.store, thread_id, ns, self.triggers_for(ns), graph=graph)
 
     def follow(self, thread_id: str, ns: str = "", *, on_event: Any, until: str | None = None,
                interval: float = 0.5, timeout: float | None = None, skip_existing: bool = False) -> str:

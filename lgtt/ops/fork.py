@@ -99,6 +99,19 @@ def fork_head(raw: tuple[Any, ...], *, kind: str, serde: Any, new_id: str) -> tu
     return type_, cp
 
 
+def _refuse_old_postgres_sends(db: Any, thread_id: str, ref_id: str, index: int, ns: str = "") -> None:
+    """A Postgres checkpoint before format v4 keeps its Send packets in its parent's writes, which
+    the fork head (a child of REF) cannot reach: refuse rather than drop them."""
+    if db.store.kind != "postgres":
+        return
+    row = next((r for r in db.store.bookkeeping(thread_id, ns) if r.checkpoint_id == ref_id), None)
+    if row is not None and row.v < 4 and row.pending_sends:
+        raise LgttError(f"checkpoint {index} of {thread_id!r} was written by LangGraph before 1.0 and waits on "
+                        f"{len(row.pending_sends)} Send task(s) stored in its parent's writes, which a fork head cannot carry",
+                        "fork from the checkpoint before it (its step re-sends them), or replay in place with "
+                        f"`lgtt --graph … resume {thread_id} --from {index}`")
+
+
 def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: dict[str, Any] | None = None,
          as_node: str | None = None, ns: str = "") -> ForkResult:
     """Fork `thread_id` at `ref` (a checkpoint of namespace `ns`) into a new thread; see the module docstring."""
@@ -108,6 +121,7 @@ def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: d
         raise UsageError("the fork must be a new thread", "choose another --to")
     target_graph = edit_target(db.graph, ns) if (updates or as_node) else None
     check_edits(target_graph, updates, as_node)
+    _refuse_old_postgres_sends(db, thread_id, ref_id, index, ns)
     writer = db.store.writer()
     try:
         with writer.transaction():

@@ -287,6 +287,12 @@ def _retryable(exc: BaseException) -> bool:
     return name in ("SerializationFailure", "DeadlockDetected")
 
 
+def _require_migrated(store: Any, dry_run: bool) -> None:
+    """A database LangGraph has not migrated yet is never written (a dry run is a read)."""
+    if not dry_run and hasattr(store, "require_migrated"):
+        store.require_migrated()
+
+
 def prune(store: Any, threads: Sequence[str] = (), *, keep: int | None = None, older_than: str | None = None,
           dry_run: bool = False, vacuum: bool = False, vacuum_full: bool = False,
           progress: Callable[[int], Callable[[int], None]] | None = None) -> PruneResult:
@@ -295,6 +301,7 @@ def prune(store: Any, threads: Sequence[str] = (), *, keep: int | None = None, o
     if keep is not None and keep < 1:
         raise UsageError("--keep must be at least 1", "use `lgtt delete THREAD` to delete whole threads")
     cutoff = datetime.now(timezone.utc) - parse_age(older_than) if older_than is not None else None
+    _require_migrated(store, dry_run)
     backend = open_backend(store)
     try:
         targets = _targets(backend, threads)
@@ -314,6 +321,7 @@ def prune(store: Any, threads: Sequence[str] = (), *, keep: int | None = None, o
 def delete(store: Any, threads: Iterable[str], *, dry_run: bool = False, vacuum: bool = False,
            vacuum_full: bool = False,
            progress: Callable[[int], Callable[[int], None]] | None = None) -> PruneResult:
+    _require_migrated(store, dry_run)
     backend = open_backend(store)
     try:
         targets = list(dict.fromkeys(threads))

@@ -8,6 +8,7 @@ from typing import Any
 
 from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
+from lgtt import oldformat
 from lgtt.errors import NotFound
 from lgtt.jsonform import to_jsonable
 from lgtt.nextnodes import next_nodes
@@ -84,8 +85,14 @@ def show_checkpoint(store: Store, thread_id: str, index: int, ids: list[str], *,
         {"task_id": t, "channel": c, "value": to_jsonable(v)} for t, c, v in tup.pending_writes or []
     ]
     if graph is not None:
-        return _with_graph(store, graph, tup, thread_id, ns, index, live, internal, writes)
-    return _without_graph(tup, thread_id, ns, index, live, internal, writes)
+        view = _with_graph(store, graph, tup, thread_id, ns, index, live, internal, writes)
+    else:
+        view = _without_graph(tup, thread_id, ns, index, live, internal, writes, store)
+    stray = oldformat.stray_interrupts(tup.checkpoint, tup.pending_writes or [], [t.id for t in view.tasks])
+    if stray:
+        view.interrupts += [_interrupt_json(i) for i in stray]
+        view.notes.append(oldformat.STRAY_NOTE)
+    return view
 
 
 def _with_graph(store: Store, graph: Any, tup: Any, thread_id: str, ns: str, index: int, live: bool,
@@ -116,20 +123,30 @@ def _with_graph(store: Store, graph: Any, tup: Any, thread_id: str, ns: str, ind
 
 
 def _without_graph(tup: Any, thread_id: str, ns: str, index: int, live: bool,
-                   internal: dict[str, Any], writes: list[dict[str, Any]]) -> CheckpointView:
+                   internal: dict[str, Any], writes: list[dict[str, Any]], store: Store) -> CheckpointView:
     cp = tup.checkpoint
     cid = tup.config["configurable"]["checkpoint_id"]
     parent = tup.parent_config["configurable"].get("checkpoint_id") if tup.parent_config else None
     meta = dict(tup.metadata or {})
     book = from_decoded(cp, cid, parent, ns, meta)
+    old_note = None
+    hidden = oldformat.node_channels(book)
+    if oldformat.is_old(book):
+        internal.update({k: v for k, v in (cp.get("channel_values") or {}).items() if k in hidden})
+        from lgtt.ops.oldtasks import prover
+
+        history = store.bookkeeping(thread_id, ns) if book.v < 3 else []
+        store.complete(thread_id, history)
+        oldformat.upgrade([book], history=history or None, prove=prover(store, thread_id, history))
+        old_note = oldformat.note(book)
     names = next_nodes(book)
     values: dict[str, Any] = {}
     for key, value in (cp.get("channel_values") or {}).items():
-        if not is_internal(key):
+        if not is_internal(key) and key not in hidden:
             values[key] = value.value if isinstance(value, _DeltaSnapshot) else value
     not_rebuilt = sorted(k for k in (meta.get("counters_since_delta_snapshot") or {}) if k not in values)
     tasks = _tasks(book, names, tup.pending_writes or [], ns)
-    notes = []
+    notes = [old_note] if old_note else []
     if not_rebuilt:
         notes.append(f"{', '.join(not_rebuilt)}: DeltaChannel value not rebuilt (stored as deltas); pass --graph to rebuild")
     finished = [t for t in tasks if t.done]

@@ -75,11 +75,18 @@ def collect_stats(store: Any, top: int = TOP_THREADS, sample: int = SAMPLE) -> S
         key=lambda k: (-k.bytes, k.key),
     )
     extra = {k: raw[k] for k in ("page_bytes", "files") if k in raw}
+    # Before LangGraph 0.3 each node also had a channel named after it, and edges from START used
+    # `start:NODE`: internal, like the channels that replaced them (lgtt/oldformat.py).
+    old_nodes = store.node_names() if hasattr(store, "node_names") else set()
+
+    def internal(key: str) -> bool:
+        return is_internal(key) or key.startswith("start:") or key in old_nodes
+
     return Stats(
         backend=store.kind, db=store.display, size_bytes=raw["size_bytes"], threads=raw["threads"],
         checkpoints=raw["checkpoints"], writes=raw["writes"], blobs=raw["blobs"],
         checkpoint_bytes_avg=raw["checkpoint_bytes_avg"], checkpoint_bytes_total=raw["checkpoint_bytes_total"],
         largest_checkpoint=raw["largest_checkpoint"], top_threads=raw["top_threads"],
-        keys=[k for k in sizes if not is_internal(k.key)], internal_keys=[k for k in sizes if is_internal(k.key)],
+        keys=[k for k in sizes if not internal(k.key)], internal_keys=[k for k in sizes if internal(k.key)],
         key_sizes_from=raw["method"], sampled=raw["sampled"], extra=extra,
     )

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lgtt import oldformat
 from lgtt.nextnodes import Triggers, next_nodes
 from lgtt.ops.status import status_of
 from lgtt.store.base import Store
@@ -29,9 +30,11 @@ ORDERS = ("newest", "id")
 
 
 def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequence[tuple[str, Any]] = (),
-                   limit: int | None = None, order: str = "newest", after: str | None = None) -> Iterator[ThreadInfo]:
+                   limit: int | None = None, order: str = "newest", after: str | None = None,
+                   graph: Any = None) -> Iterator[ThreadInfo]:
     """Threads newest first (by head checkpoint id) or by id (`order="id"`, after `after`),
-    optionally filtered by metadata; produced one by one from bounded batches."""
+    optionally filtered by metadata; produced one by one from bounded batches. `graph` migrates
+    heads of older LangGraph formats as LangGraph does."""
     if order not in ORDERS:
         from lgtt.errors import UsageError
 
@@ -41,6 +44,12 @@ def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequen
 
         raise UsageError("--after pages in thread-id order", "add --by id")
     for row in store.threads(where=where, limit=limit, order=order, after=after):
+        if oldformat.is_old(row.head):
+            from lgtt.ops.oldtasks import prover
+
+            history = store.bookkeeping(row.thread_id) if graph is None and row.head.v < 3 else []
+            store.complete(row.thread_id, history)
+            oldformat.upgrade([row.head], graph, history or None, prove=prover(store, row.thread_id, history))
         nxt = next_nodes(row.head, triggers)
         yield ThreadInfo(
             thread_id=row.thread_id,
@@ -48,7 +57,7 @@ def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequen
             latest_checkpoint_id=row.head.checkpoint_id,
             updated_at=row.head.ts,
             step=row.head.step,
-            status=status_of(nxt, row.head_writes),
+            status=oldformat.status(status_of(nxt, row.head_writes), row.head),
             next=nxt,
         )
 

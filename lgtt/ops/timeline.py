@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lgtt import oldformat
 from lgtt.errors import NotFound
 from lgtt.nextnodes import Triggers, needs_values, next_nodes
 from lgtt.ops.channels import is_internal
@@ -29,6 +30,7 @@ class TimelineEntry:
     on_head_path: bool = False
     children: int = 0
     subgraphs: list[dict[str, Any]] = field(default_factory=list)
+    next_incomplete: bool = False  # a pre-1.0 checkpoint whose next node(s) only the graph knows
 
     @property
     def short_id(self) -> str:
@@ -61,8 +63,10 @@ class Timeline:
         return self.entries[len(self.entries) - limit :], len(self.entries) - limit
 
 
-def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Triggers | None = None) -> Timeline:
-    """Every checkpoint of `thread_id` in namespace `ns` with next, producers, changed keys and branches."""
+def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Triggers | None = None,
+                   graph: Any = None) -> Timeline:
+    """Every checkpoint of `thread_id` in namespace `ns` with next, producers, changed keys and branches.
+    `graph` (the (sub)graph writing `ns`) migrates checkpoints of older formats as LangGraph does."""
     rows = store.bookkeeping(thread_id, ns)
     if not rows:
         if store.thread_exists(thread_id):
@@ -70,6 +74,10 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
         raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
     # The head's next must be exact; other rows need values only for joins / Send packets.
     store.complete(thread_id, [r for r in rows if needs_values(r)] + [rows[-1]])
+    if any(oldformat.is_old(r) for r in rows):
+        from lgtt.ops.oldtasks import prover
+
+        oldformat.upgrade(rows, graph, prove=prover(store, thread_id, rows))
     special = store.special_writes(thread_id, ns, [r.checkpoint_id for r in rows])
     by_id = {r.checkpoint_id: r for r in rows}
     nexts = {r.checkpoint_id: next_nodes(r, triggers) for r in rows}
@@ -105,6 +113,7 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
             interrupts=sum(1 for _, c in writes if c == INTERRUPT),
             errors=sum(1 for _, c in writes if c == ERROR),
             branch=branch,
+            next_incomplete=bool(r.unknown_successors),
         ))
     head_path = set()
     cid: str | None = rows[-1].checkpoint_id

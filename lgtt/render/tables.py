@@ -49,6 +49,8 @@ def timeline_table(tl: Any, entries: list[Any], hidden: int) -> Table:
             flags.append(Text(f"error×{e.errors}", "bold red"))
         if e.interrupts:
             flags.append(Text(f"interrupt×{e.interrupts}", "bold yellow"))
+        if getattr(e, "next_incomplete", False):
+            flags.append(Text("next needs --graph", "dim"))
         if e.children > 1:
             flags.append(Text(f"splits→{e.children}", "magenta"))
         for sg in e.subgraphs:

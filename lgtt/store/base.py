@@ -36,6 +36,10 @@ class Bookkeeping:
     updated_channels: list[str] | None
     present: set[str] | None = None
     internal: dict[str, Any] = field(default_factory=dict)
+    # Formats before v4 (see lgtt/oldformat.py): the Send packets stored beside the channels, and
+    # after migration the nodes whose successors only the graph knows.
+    pending_sends: list[Any] | None = None
+    unknown_successors: list[str] = field(default_factory=list)
 
     @property
     def source(self) -> str:

@@ -42,7 +42,9 @@ def from_decoded(checkpoint: dict[str, Any], cid: str, parent: str | None, ns: s
     """Bookkeeping of a checkpoint dict already decoded by a saver (its values say what is present)."""
     values = checkpoint.get("channel_values") or {}
     internal = {k: v for k, v in values.items() if k.startswith(scan.VALUE_PREFIXES)}
-    return _book(checkpoint, checkpoint, cid, parent, ns, metadata, set(values), internal)
+    book = _book(checkpoint, checkpoint, cid, parent, ns, metadata, set(values), internal)
+    book.pending_sends = checkpoint.get(scan.PENDING_SENDS) or None
+    return book
 
 
 def from_edges(start: bytes, end: bytes, cid: str, parent: str | None, ns: str,
@@ -69,8 +71,19 @@ def from_blob(type_: str | None, blob: bytes, cid: str, parent: str | None, ns: 
     if tail is None:  # one walk gives every field: v, ts and id as well as the bookkeeping
         tail, present, raw = scan.full_fields(blob)
         internal = {k: serde.loads_typed(("msgpack", v)) for k, v in raw.items()}
-        return _book(tail, tail, cid, parent, ns, metadata, present, internal)
+        book = _book(tail, tail, cid, parent, ns, metadata, present, internal)
+        book.pending_sends = pending_sends(tail, serde)
+        return book
     return _book(scan.head_fields(blob), tail, cid, parent, ns, metadata, present, internal)
+
+
+def pending_sends(fields: dict[str, Any], serde: Any) -> list[Any] | None:
+    """The Send packets of a format-before-v4 checkpoint (raw bytes from `scan.full_fields`)."""
+    raw = fields.get(scan.PENDING_SENDS)
+    if not raw:
+        return None
+    sends = serde.loads_typed(("msgpack", raw)) if isinstance(raw, bytes) else raw
+    return list(sends) or None
 
 
 def _book(head: dict[str, Any], tail: dict[str, Any], cid: str, parent: str | None, ns: str,

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from lgtt.dburl import redact
 from lgtt.errors import LgttError
-from lgtt.store import deadline
+from lgtt.store import deadline, postgres_old
 from lgtt.store.base import Bookkeeping, ThreadRow
 from lgtt.store.common import LazySerializer, load_metadata, match_values
+from lgtt.store.migration import require_postgres_migrated
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
@@ -116,6 +117,11 @@ FROM checkpoints WHERE thread_id = %s AND checkpoint_ns <> ''
 ORDER BY checkpoint_ns, checkpoint_id
 """
 ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
+# Node names recorded by LangGraph before 1.0 in checkpoint metadata (`writes`: node -> its writes).
+NODE_NAMES_SQL = """
+SELECT DISTINCT k FROM checkpoints,
+    jsonb_object_keys(CASE WHEN jsonb_typeof(metadata -> 'writes') = 'object' THEN metadata -> 'writes' END) AS k
+"""
 LATEST_FORK_SQL = """
 SELECT thread_id FROM checkpoints WHERE metadata ? 'lgtt_fork'
 ORDER BY checkpoint_id DESC LIMIT 1
@@ -189,9 +195,11 @@ class PostgresStore:
         if "checkpoint_id" not in cols:
             raise LgttError(f"{self.display} uses the ShallowPostgresSaver layout (one checkpoint per thread, no history)",
                             "lgtt needs the history PostgresSaver keeps; there is no timeline to travel in")
+        self.migration: int | None = None
+        self.has_task_path = postgres_old.has_task_path(self.conn)
         if "checkpoint_migrations" in tables:
             (row,) = self.conn.execute(MIGRATION_SQL).fetchall()
-            version = row["max"]
+            version = self.migration = row["max"]
             if version is not None and version > KNOWN_SCHEMA and version > _known_schema():
                 raise LgttError(f"{self.display} is at checkpoint schema version {version}, newer than the "
                                 f"installed langgraph-checkpoint-postgres knows ({_known_schema()})",
@@ -300,6 +308,9 @@ class PostgresStore:
         rows = {tid: ThreadRow(tid, n, books[tid], []) for tid, n, _ in batch if tid in books}
         for w in self.conn.execute(HEAD_WRITES_SQL, (tids, hids)):
             rows[w["thread_id"]].head_writes.append((w["task_id"], w["channel"]))
+        for t in rows.values():
+            if t.head.v < 4:
+                postgres_old.attach_pending_sends(self.conn, self.serde, t.thread_id, [t.head], self.has_task_path)
         return list(rows.values())
 
     def thread_exists(self, thread_id: str) -> bool:
@@ -312,6 +323,8 @@ class PostgresStore:
             cur.execute(BOOKKEEPING_SQL, (thread_id, ns))
             while batch := cur.fetchmany(512):
                 out.extend(self._book(r, ns, blobs) for r in batch)
+        if any(r.v < 4 for r in out):
+            postgres_old.attach_pending_sends(self.conn, self.serde, thread_id, out, self.has_task_path)
         return out
 
     def complete(self, thread_id: str, rows: Sequence[Bookkeeping]) -> None:
@@ -349,9 +362,18 @@ class PostgresStore:
         return self.saver(StrictSerializer(to_json=True) if json_values else None).get_tuple({"configurable": conf})
 
     def saver(self, serde: Any = None) -> BaseCheckpointSaver:
-        from langgraph.checkpoint.postgres import PostgresSaver
+        saver_class = postgres_old.saver_class(self.has_task_path)
+        return saver_class(self.conn, serde=serde or self.serde)  # no setup(): it would migrate the user's DB
 
-        return PostgresSaver(self.conn, serde=serde or self.serde)  # no setup(): it would migrate the user's DB
+    def require_migrated(self) -> None:
+        """Refuse any write before LangGraph has migrated the schema (see lgtt/store/migration.py)."""
+        latest = _known_schema()
+        version = self.migration if self.has_task_path else min(self.migration or 0, latest - 1)
+        require_postgres_migrated(self.display, version, latest)
+
+    def node_names(self) -> set[str]:
+        """Every node name pre-1.0 metadata (`writes`) records, database-wide (lgtt/ops/oldtasks.py)."""
+        return {r["k"] for r in self.conn.execute(NODE_NAMES_SQL)}
 
     def iter_threads(self) -> Iterator[str]:
         for r in self.conn.execute(ALL_THREADS_SQL):
@@ -361,6 +383,7 @@ class PostgresStore:
         """A read-write connection for destructive commands (fork, prune, delete)."""
         from lgtt.store.postgres_write import PostgresWriter
 
+        self.require_migrated()
         return PostgresWriter(self.url, self.serde)
 
     def latest_fork(self) -> str | None:
@@ -373,6 +396,7 @@ class PostgresStore:
         """The official PostgresSaver on a read-write connection (no setup: never migrates)."""
         from langgraph.checkpoint.postgres import PostgresSaver
 
+        self.require_migrated()
         conn = connect(self.url, read_only=False)
         try:
             yield PostgresSaver(conn, serde=self.serde)
@@ -386,6 +410,7 @@ class PostgresStore:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
         from psycopg.rows import dict_row
 
+        self.require_migrated()
         conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
         try:
             yield AsyncPostgresSaver(conn, serde=self.serde)

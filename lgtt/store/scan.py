@@ -17,6 +17,8 @@ _TAIL_KEY = b"\xb0channel_versions"  # msgpack fixstr of length 16
 _TAIL_KEYS = ("channel_versions", "versions_seen", "updated_channels")
 # Internal channels whose value (not only presence) decides `next`.
 VALUE_PREFIXES = ("join:", "__pregel_tasks")
+# Formats before v4 keep Send packets in this top-level key (kept as raw bytes, decoded by the caller).
+PENDING_SENDS = "pending_sends"
 
 
 def _unpacker(blob: bytes, offset: int = 0) -> msgpack.Unpacker:
@@ -58,7 +60,8 @@ def tail_fields(blob: bytes) -> dict[str, Any] | None:
 
 
 def full_fields(blob: bytes) -> tuple[dict[str, Any], set[str], dict[str, bytes]]:
-    """Every entry but the state values: (fields, channels present, raw bytes of VALUE_PREFIXES channels)."""
+    """Every entry but the state values: (fields, channels present, raw bytes of VALUE_PREFIXES channels).
+    A `pending_sends` entry (formats before v4) stays raw msgpack bytes in `fields`."""
     u = _unpacker(blob)
     n = u.read_map_header()
     fields: dict[str, Any] = {}
@@ -66,6 +69,11 @@ def full_fields(blob: bytes) -> tuple[dict[str, Any], set[str], dict[str, bytes]
     raw: dict[str, bytes] = {}
     for _ in range(n):
         key = u.unpack()
+        if key == PENDING_SENDS:
+            start = u.tell()
+            u.skip()
+            fields[key] = bytes(blob[start : u.tell()])
+            continue
         if key != "channel_values":
             fields[key] = u.unpack()
             continue

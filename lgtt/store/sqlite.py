@@ -13,7 +13,15 @@ from urllib.parse import quote
 from lgtt.errors import LgttError
 from lgtt.store import deadline, scan
 from lgtt.store.base import Bookkeeping, ThreadRow
-from lgtt.store.common import LazySerializer, from_blob, from_edges, load_metadata, match_values
+from lgtt.store.common import (
+    LazySerializer,
+    from_blob,
+    from_edges,
+    load_metadata,
+    match_values,
+    pending_sends,
+)
+from lgtt.store.migration import require_sqlite_migrated
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
@@ -81,6 +89,11 @@ WHERE thread_id = ? AND checkpoint_ns != '' GROUP BY checkpoint_ns
 """
 METADATA_SQL = "SELECT metadata FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
 ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
+# Node names recorded by LangGraph before 1.0 in checkpoint metadata (`writes`: node -> its writes).
+NODE_NAMES_SQL = """
+SELECT DISTINCT j.key FROM checkpoints c, json_each(CAST(c.metadata AS TEXT), '$.writes') j
+WHERE json_valid(CAST(c.metadata AS TEXT)) AND json_type(CAST(c.metadata AS TEXT), '$.writes') = 'object'
+"""
 LATEST_FORK_SQL = """
 SELECT thread_id FROM checkpoints
 WHERE json_extract(CAST(metadata AS TEXT), '$.lgtt_fork') IS NOT NULL
@@ -247,8 +260,9 @@ class SqliteStore:
             type_, blob = self._blob(thread_id, row.ns, row.checkpoint_id)
             if type_ != "msgpack":
                 type_, blob = self.serde.unwrap((type_, blob))
-            _, row.present, raw = scan.full_fields(blob)
+            fields, row.present, raw = scan.full_fields(blob)
             row.internal = {k: self.serde.loads_typed((type_, v)) for k, v in raw.items()}
+            row.pending_sends = pending_sends(fields, self.serde)
 
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         return [r[0] for r in self.conn.execute(IDS_SQL, (thread_id, ns))]
@@ -290,6 +304,13 @@ class SqliteStore:
         saver._has_task_path = self.has_task_path
         return saver
 
+    def node_names(self) -> set[str]:
+        """Every node name pre-1.0 metadata (`writes`) records, database-wide (lgtt/ops/oldtasks.py)."""
+        try:
+            return {r[0] for r in self.conn.execute(NODE_NAMES_SQL) if isinstance(r[0], str)}
+        except sqlite3.Error:
+            return set()
+
     def iter_threads(self) -> Iterator[str]:
         for (tid,) in self.conn.execute(ALL_THREADS_SQL):
             yield tid
@@ -298,7 +319,12 @@ class SqliteStore:
         """A read-write connection for destructive commands (fork, prune, delete)."""
         from lgtt.store.sqlite_write import SqliteWriter
 
+        self.require_migrated()
         return SqliteWriter(self.path, self.serde, self.has_task_path)
+
+    def require_migrated(self) -> None:
+        """Refuse any write before LangGraph has migrated the file (see lgtt/store/migration.py)."""
+        require_sqlite_migrated(self.path, self.has_task_path)
 
     def latest_fork(self) -> str | None:
         """The thread of the newest fork checkpoint lgtt wrote, if any."""
@@ -312,6 +338,7 @@ class SqliteStore:
 
         from lgtt.store.sqlite_write import connect_readwrite
 
+        self.require_migrated()
         conn = connect_readwrite(self.path, manual_transactions=False)
         saver = SqliteSaver(conn, serde=self.serde)
         saver.is_setup = True
@@ -329,6 +356,7 @@ class SqliteStore:
 
         from lgtt.store.sqlite_write import BUSY_TIMEOUT_MS
 
+        self.require_migrated()
         conn = await aiosqlite.connect(f"file:{quote(str(Path(self.path).resolve()))}?mode=rw", uri=True)
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         saver = AsyncSqliteSaver(conn, serde=self.serde)
