@@ -6,9 +6,16 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
+from lgtt.apiwords import speaks_api
 from lgtt.errors import LgttError, NotFound
 from lgtt.refs import resolve, split_thread_ref
 from lgtt.store.base import Store
+
+
+def _install_views() -> None:
+    from lgtt.render.notebook import install
+
+    install()
 
 
 class Debugger:
@@ -17,6 +24,8 @@ class Debugger:
     def __init__(self, store: Store, graph: Any = None) -> None:
         self.store = store
         self.graph = graph
+        self.cli = False  # the CLI sets it: errors then keep speaking of flags
+        _install_views()
         self._blocked_mark = _blocked_counts()
 
     # -- helpers ----------------------------------------------------------------
@@ -43,12 +52,37 @@ class Debugger:
             raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
         return ids
 
+    @speaks_api
+    def resolve_ns(self, thread_id: str, ns: str) -> str:
+        """The full namespace `ns` names: itself, the subgraph's node name, or a unique prefix."""
+        if not ns:
+            return ns
+        names = self.store.namespaces(thread_id)
+        if ns in names:
+            return ns
+        matches = sorted(n for n in names if n.startswith(ns))
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            if not self.store.thread_exists(thread_id):
+                raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
+            known = ", ".join(sorted(names)[:5]) or "none"
+            raise NotFound(f"thread {thread_id!r} has no namespace {ns!r} (namespaces: {known})",
+                           f"see `lgtt timeline {thread_id}`")
+        shown = ", ".join(matches[:5]) + (f" and {len(matches) - 5} more" if len(matches) > 5 else "")
+        from lgtt.errors import UsageError
+
+        raise UsageError(f"namespace {ns!r} is ambiguous in thread {thread_id!r}: {shown}",
+                         "give more of the namespace (node:task id)")
+
+    @speaks_api
     def resolve(self, thread_id: str, ref: str, ns: str = "") -> tuple[int, str]:
         """(timeline index, checkpoint id) that `ref` names in `thread_id`."""
         ids = self.checkpoint_ids(thread_id, ns)
         i = resolve(str(ref), ids, thread_id)
         return i, ids[i]
 
+    @speaks_api
     def resolve_pair(self, default_thread: str, text: str) -> tuple[str, int, str]:
         """`REF` or `THREAD:REF` -> (thread, index, checkpoint id)."""
         thread, ref = split_thread_ref(text)
@@ -71,11 +105,15 @@ class Debugger:
         return names
 
     # -- operations -------------------------------------------------------------
+    @speaks_api
     def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
-                order: str = "newest", after: str | None = None):
+                order: str = "newest", after: str | None = None, status: Sequence[str] | str = ()):
         """Every thread, newest first (or `order="id"`: by thread id, after `after`, for keyset
-        pages). `where` filters on checkpoint metadata (KEY, VALUE)."""
-        return list(self.stream_threads(where, limit, order=order, after=after))
+        pages). `where` filters on checkpoint metadata (KEY, VALUE); `status`: only threads with
+        one of these statuses (error, interrupted, pending, done)."""
+        from lgtt.ops.threads import ThreadList
+
+        return ThreadList(self.stream_threads(where, limit, order=order, after=after, status=status))
 
     def index(self, action: str, *, dry_run: bool = False) -> tuple[str, bool | None]:
         """`action` "create" or "drop" the optional newest-first index (Postgres only): the SQL
@@ -93,17 +131,22 @@ class Debugger:
         return sql, None if dry_run else run_index(self.store.url, action)
 
     def stream_threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
-                       order: str = "newest", after: str | None = None):
+                       order: str = "newest", after: str | None = None, status: Sequence[str] | str = ()):
         """`threads` one at a time, read in bounded batches: memory stays flat on any number of threads."""
-        from lgtt.ops.threads import stream_threads
+        from lgtt.ops.threads import parse_status, stream_threads
 
-        return stream_threads(self.store, self.triggers, where, limit, order, after, graph=self.graph)
+        wanted = parse_status([status] if isinstance(status, str) else list(status))
+        return stream_threads(self.store, self.triggers, where, limit, order, after, graph=self.graph,
+                              status=wanted)
 
+
+    @speaks_api
     def timeline(self, thread_id: str, ns: str = ""):
         """Every checkpoint of a thread's namespace, oldest first."""
         from lgtt.graphs import subgraph_for
         from lgtt.ops.timeline import build_timeline
 
+        ns = self.resolve_ns(thread_id, ns)
         graph = subgraph_for(self.graph, ns) if self.graph is not None else None
         return build_timeline(self.store, thread_id, ns, self.triggers_for(ns), graph=graph)
 
@@ -116,20 +159,25 @@ class Debugger:
         return follow(self, thread_id, ns, on_event=on_event, until=until, interval=interval, timeout=timeout,
                       skip_existing=skip_existing)
 
+    @speaks_api
     def show(self, thread_id: str, ref: str | int | None = None, ns: str = "", *, json_values: bool = False):
         """LangGraph's live view of the thread (no ref) or one checkpoint as recorded.
         `json_values`: without a graph, decode values straight to their JSON form (faster)."""
         from lgtt.ops.show import show_checkpoint
 
+        ns = self.resolve_ns(thread_id, ns)
         ids = self.checkpoint_ids(thread_id, ns)
         index = len(ids) - 1 if ref is None else resolve(str(ref), ids, thread_id)
         return show_checkpoint(self.store, thread_id, index, ids, live=ref is None, ns=ns, graph=self.graph,
                                json_values=json_values)
 
+    @speaks_api
     def diff(self, thread_id: str, a: str | int, b: str | int | None = None, internal: bool = False):
         """What changed: checkpoint `a` against its parent (no `b`), or `a` -> `b` (`THREAD:REF` allowed)."""
         from lgtt.ops.diff import diff_views
 
+        if not self.store.thread_exists(thread_id):  # even when A and B both name other threads
+            raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
         thread_a, ia, _ = self.resolve_pair(thread_id, str(a))
         view_a = self.show(thread_a, ia, json_values=True)
         if b is None:
@@ -140,27 +188,32 @@ class Debugger:
         thread_b, ib, _ = self.resolve_pair(thread_id, str(b))
         return diff_views(view_a, self.show(thread_b, ib, json_values=True), internal=internal)
 
+    @speaks_api
     def compare(self, thread_a: str, thread_b: str):
         """Two threads' current paths side by side: common prefix, divergence, what each did after."""
         from lgtt.ops.compare import compare_threads
 
         return compare_threads(self, thread_a, thread_b)
 
+    @speaks_api
     def stats(self, top: int = 10, sample: int = 200):
         """Size of the database, the biggest threads and which state keys take the most space."""
         from lgtt.ops.stats import collect_stats
 
         return collect_stats(self.store, top=top, sample=sample)
 
-    def check(self, threads: Sequence[str] = (), rebuild: bool | None = None):
-        """Integrity report (read-only). `rebuild` (default: when a graph is given) also runs graph.get_state."""
+    @speaks_api
+    def check(self, threads: Sequence[str] = (), rebuild: bool | None = None, progress: Any = None):
+        """Integrity report (read-only). `rebuild` (default: when a graph is given) also runs graph.get_state.
+        `progress(n)` is called as checkpoints are read (n at a time)."""
         from lgtt.ops.check import check
 
         graph = self.graph if (rebuild is None or rebuild) else None
         if rebuild and graph is None:
-            raise LgttError("rebuilding values needs the graph", "pass --graph (or graph= to lgtt.open)")
-        return check(self.store, threads, graph=graph)
+            raise LgttError("rebuilding values needs the graph", "pass --graph")
+        return check(self.store, threads, graph=graph, progress=progress)
 
+    @speaks_api
     def fork(self, thread_id: str, ref: str | int, *, to: str | None = None,
              updates: dict[str, Any] | None = None, as_node: str | None = None, ns: str = ""):
         """Copy `thread_id`'s path up to `ref` into a new thread with a fresh head; edits need the graph.
@@ -169,6 +222,7 @@ class Debugger:
 
         return fork(self, thread_id, str(ref), to=to, updates=updates, as_node=as_node, ns=ns)
 
+    @speaks_api
     def prune(self, threads: Sequence[str] = (), *, keep: int | None = None, older_than: str | None = None,
               dry_run: bool = False, vacuum: bool = False, vacuum_full: bool = False, progress: Any = None):
         """Delete all but the newest `keep` checkpoints (and/or those older than e.g. "30d") of each
@@ -179,6 +233,7 @@ class Debugger:
         return prune(self.store, threads, keep=keep, older_than=older_than, dry_run=dry_run,
                      vacuum=vacuum, vacuum_full=vacuum_full, progress=progress)
 
+    @speaks_api
     def delete(self, threads: Sequence[str] = (), *, where: Sequence[tuple[str, Any]] = (), dry_run: bool = False,
                vacuum: bool = False, vacuum_full: bool = False, progress: Any = None):
         """Delete whole threads (named, and/or those matching `where` as in `threads`). Returns a PruneResult."""
@@ -189,6 +244,7 @@ class Debugger:
             targets += [t.thread_id for t in self.threads(where=where)]
         return delete(self.store, targets, dry_run=dry_run, vacuum=vacuum, vacuum_full=vacuum_full, progress=progress)
 
+    @speaks_api
     def resume(self, thread_id: str | None = None, **kwargs: Any):
         """Run the graph forward from a thread's head (see lgtt.ops.resume.resume for options)."""
         from lgtt.ops.resume import resume

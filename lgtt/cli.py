@@ -12,14 +12,16 @@ from typing import Any
 
 import typer
 
+from lgtt.cliparse import LgttGroup
 from lgtt.errors import LgttError, UsageError
 
 app = typer.Typer(
     name="lgtt",
+    cls=LgttGroup,
     help="Time-travel debugger for LangGraph checkpoint databases (SQLite and PostgreSQL).\n\n"
     "Example: lgtt --db checkpoints.sqlite timeline my-thread",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -52,6 +54,7 @@ class State:
         store = open_store(self.db, saver=saver, graph=graph)
         self._stack.callback(store.close)
         self._debugger = Debugger(store, graph)
+        self._debugger.cli = True
         return self._debugger
 
     def _load_saver(self) -> Any:
@@ -154,6 +157,29 @@ def _warn_blocked(db: Any) -> None:
              "pass --graph to get them back as themselves")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from lgtt.cliparse import version_lines
+
+        print("\n".join(version_lines()))
+        raise typer.Exit()
+
+
+def _complete_threads(ctx: typer.Context, incomplete: str) -> list[str]:
+    from lgtt.cliparse import complete_threads
+
+    return complete_threads(ctx, incomplete)
+
+
+def _complete_ns(ctx: typer.Context, incomplete: str) -> list[str]:
+    from lgtt.cliparse import complete_namespaces
+
+    return complete_namespaces(ctx, incomplete)
+
+
+THREAD_ARG = typer.Argument(..., help="Thread id.", autocompletion=_complete_threads)
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -163,8 +189,14 @@ def root(
     saver: str | None = typer.Option(None, "--saver", help="module:callable returning any BaseCheckpointSaver."),
     timeout: float | None = typer.Option(None, "--timeout", min=0.001,
                                          help="Stop after SECONDS, cancelling the database's running statements."),
+    utc: bool = typer.Option(False, "--utc", help="Show times in UTC (default: local time with its zone)."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                 help="Show lgtt's version and the LangGraph packages it found."),
 ) -> None:
     """Time-travel debugger for LangGraph checkpoint databases."""
+    from lgtt.render.times import use_utc
+
+    use_utc(utc)
     logging.getLogger("langgraph").setLevel(logging.ERROR)
     from lgtt.store import deadline
 
@@ -179,17 +211,20 @@ def threads(
     where: list[str] = typer.Option([], "--where", help="KEY=VALUE on checkpoint metadata (repeatable)."),
     by: str = typer.Option("newest", "--by", help="Order: newest (head checkpoint, newest first) or id."),
     after: str | None = typer.Option(None, "--after", help="With --by id: the page after this thread id."),
+    status: list[str] = typer.Option([], "--status", help="Only threads with this status: error, interrupted, "
+                                     "pending or done (repeatable)."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """List threads, newest first, with status.
 
-    Example: lgtt --db app.sqlite threads --where user_id=user_001
+    Example: lgtt --db app.sqlite threads --where user_id=user_001 --status error
     """
-    from lgtt.ops.threads import parse_where
+    from lgtt.ops.threads import parse_status, parse_where
 
     with handled(ctx) as st:
         db = st.open()
-        rows = db.stream_threads(where=parse_where(where), limit=limit, order=by, after=after)
+        rows = db.stream_threads(where=parse_where(where), limit=limit, order=by, after=after,
+                                 status=parse_status(status))
         if by == "newest" and sys.stderr.isatty() and getattr(db.store, "kind", "") == "postgres" \
                 and not db.store.has_newest_index():
             _err("note: newest first aggregates every checkpoint (no index serves it); "
@@ -234,8 +269,9 @@ def index(
 @app.command()
 def timeline(
     ctx: typer.Context,
-    thread: str = typer.Argument(..., help="Thread id."),
-    ns: str = typer.Option("", "--ns", help="Show one subgraph namespace instead of the root."),
+    thread: str | None = typer.Argument(None, help="Thread id (none: list a few recent ones).",
+                                        autocompletion=_complete_threads),
+    ns: str = typer.Option("", "--ns", autocompletion=_complete_ns, help="Show one subgraph namespace instead of the root."),
     limit: int = typer.Option(20, "--limit", min=1, help="Show the newest N rows."),
     all_rows: bool = typer.Option(False, "--all", help="Show every row."),
     tree: bool = typer.Option(False, "--tree", help="Show the checkpoint tree (branches)."),
@@ -248,6 +284,8 @@ def timeline(
     Example: lgtt --db app.sqlite timeline chat-1 --all
     """
     with handled(ctx) as st:
+        if thread is None:
+            raise UsageError("timeline needs a THREAD", _recent_threads_hint(st))
         if follow or until:
             from lgtt.render.follow import printer
 
@@ -269,16 +307,28 @@ def timeline(
         console().print(timeline_tree(tl) if tree else timeline_table(tl, rows, hidden))
 
 
+def _recent_threads_hint(st: State, n: int = 5) -> str:
+    """`recent threads: a, b, c (…)` from the database, or how to list them."""
+    try:
+        rows = st.open().store.threads(limit=n)
+    except LgttError:
+        return "e.g. lgtt timeline my-thread; list threads with `lgtt threads`"
+    if not rows:
+        return "the database has no threads yet"
+    names = ", ".join(r.thread_id for r in rows)
+    return f"recent threads: {names}; e.g. lgtt timeline {rows[0].thread_id}"
+
+
 NEGATIVE_OK = {"ignore_unknown_options": True}  # so `-1` is a REF, not an option
 
 
 @app.command(context_settings=NEGATIVE_OK)
 def show(
     ctx: typer.Context,
-    thread: str = typer.Argument(..., help="Thread id."),
+    thread: str = THREAD_ARG,
     ref: str | None = typer.Argument(None, help="Index (0, -1…), checkpoint id or a unique part of one. "
                                         "None: LangGraph's live view of the thread."),
-    ns: str = typer.Option("", "--ns", help="Checkpoint namespace (subgraph)."),
+    ns: str = typer.Option("", "--ns", autocompletion=_complete_ns, help="Checkpoint namespace (subgraph)."),
     key: str | None = typer.Option(None, "--key", help="Print only this state key's value."),
     full: bool = typer.Option(False, "--full", help="Do not truncate long values."),
     internal: bool = typer.Option(False, "--internal", help="Include LangGraph's internal channels."),
@@ -314,7 +364,7 @@ def show(
 @app.command(context_settings=NEGATIVE_OK)
 def diff(
     ctx: typer.Context,
-    thread: str = typer.Argument(..., help="Thread id."),
+    thread: str = THREAD_ARG,
     a: str = typer.Argument(..., help="REF (or THREAD:REF). Alone: compared with its parent (what that step changed)."),
     b: str | None = typer.Argument(None, help="REF (or THREAD:REF): show A → B."),
     internal: bool = typer.Option(False, "--internal", help="Include LangGraph's internal channels."),
@@ -343,8 +393,8 @@ def diff(
 @app.command()
 def compare(
     ctx: typer.Context,
-    thread_a: str = typer.Argument(..., help="Thread id."),
-    thread_b: str = typer.Argument(..., help="Thread id."),
+    thread_a: str = THREAD_ARG,
+    thread_b: str = THREAD_ARG,
     full: bool = typer.Option(False, "--full", help="Do not truncate long values."),
     as_json: bool = JSON_OPT,
 ) -> None:
@@ -381,7 +431,7 @@ def stats(
 @app.command()
 def check(
     ctx: typer.Context,
-    threads: list[str] = typer.Argument(None, help="Thread ids (default: every thread)."),
+    threads: list[str] = typer.Argument(None, help="Thread ids (default: every thread).", autocompletion=_complete_threads),
     as_json: bool = JSON_OPT,
 ) -> None:
     """Integrity report (read-only): decodable rows, parent links, orphans, missing blobs, DeltaChannel chains.
@@ -392,7 +442,12 @@ def check(
     """
     ok = True
     with handled(ctx) as st:
-        report = st.open().check(threads or ())
+        db = st.open()
+        from lgtt.render.prune import counter
+
+        with counter("checking", "checkpoints") if not as_json and sys.stderr.isatty() else \
+                contextlib.nullcontext(None) as tick:
+            report = db.check(threads or (), progress=tick)
         ok = report.ok
         if as_json:
             from lgtt.render.jsonout import emit
@@ -412,7 +467,7 @@ def check(
 @app.command(context_settings=NEGATIVE_OK)
 def fork(
     ctx: typer.Context,
-    thread: str = typer.Argument(..., help="Source thread id."),
+    thread: str = typer.Argument(..., help="Source thread id.", autocompletion=_complete_threads),
     ref: str = typer.Argument(..., help="Checkpoint to fork at: index, id or a unique part of one."),
     to: str | None = typer.Option(None, "--to", help="New thread id (default THREAD_branch_INDEX)."),
     set_: list[str] = typer.Option([], "--set", help="KEY=JSON state edit, applied as update_state (repeatable)."),
@@ -467,6 +522,10 @@ def _destructive(st: State, action: str, run: Any, *, dry_run: bool, yes: bool, 
     from lgtt.render.prune import progress_bar, prune_view
     from lgtt.render.tables import console
 
+    if st.saver_spec and not st.db:  # a saver made by this process holds nothing worth pruning
+        raise LgttError(f"{action} needs --db with a SQLite or PostgreSQL database, not --saver",
+                        "in Python, db.prune() / db.delete() also work on an in-process InMemorySaver")
+
     interactive = sys.stdin.isatty()
     if not dry_run and not yes and not interactive:
         raise UsageError(f"refusing to {action} without --yes (not a terminal)", "pass --yes, or --dry-run to see the plan")
@@ -495,7 +554,7 @@ def _destructive(st: State, action: str, run: Any, *, dry_run: bool, yes: bool, 
 @app.command()
 def prune(
     ctx: typer.Context,
-    threads: list[str] = typer.Argument(None, help="Thread ids (default: every thread)."),
+    threads: list[str] = typer.Argument(None, help="Thread ids (default: every thread).", autocompletion=_complete_threads),
     keep: int | None = typer.Option(None, "--keep", min=1, help="Keep the newest N checkpoints of each thread "
                                     "(root namespace, by id, across branches)."),
     older_than: str | None = typer.Option(None, "--older-than", help="Only checkpoints older than AGE "
@@ -533,7 +592,7 @@ def prune(
 @app.command()
 def delete(
     ctx: typer.Context,
-    threads: list[str] = typer.Argument(None, help="Thread ids."),
+    threads: list[str] = typer.Argument(None, help="Thread ids.", autocompletion=_complete_threads),
     where: list[str] = typer.Option([], "--where", help="KEY=VALUE on checkpoint metadata, as in `threads` (repeatable)."),
     dry_run: bool = DRY_OPT,
     yes: bool = YES_OPT,
@@ -572,6 +631,23 @@ def _json_opt(name: str, text: str | None) -> Any:
         raise UsageError(f"{name} is not valid JSON ({exc.args[0]})", f"quote it for the shell, e.g. {name} '{{\"key\": 1}}'") from None
 
 
+def _answer_opt(text: str | None) -> Any:
+    """--answer: JSON, or else the text as a string (said on stderr); broken JSON is an error."""
+    from lgtt.answers import BrokenJson, parse_answer
+
+    if text is None:
+        return None
+    try:
+        value, is_json = parse_answer(text)
+    except BrokenJson as exc:
+        raise UsageError(f"--answer is not valid JSON ({exc})", "fix it, or quote it for the shell, e.g. --answer '{\"ok\": true}'") from None
+    if not is_json:
+        import json
+
+        _err(f"note: --answer {text} is not JSON; sending it as the string {json.dumps(text, ensure_ascii=False)}")
+    return value
+
+
 @app.command(context_settings=NEGATIVE_OK)
 def resume(
     ctx: typer.Context,
@@ -595,7 +671,7 @@ def resume(
     with handled(ctx) as st:
         db = st.open(need_graph=True)
         interactive = sys.stdin.isatty() and not as_json
-        args = dict(input=_json_opt("--input", input_), answer=_json_opt("--answer", answer),
+        args = dict(input=_json_opt("--input", input_), answer=_answer_opt(answer),
                     config=_json_opt("--config", config), context=_json_opt("--context", context))
         picked = None
         if thread is None:  # say which thread before running it
@@ -740,4 +816,4 @@ def main() -> None:
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _terminate)
-    app()
+    app(prog_name="lgtt")

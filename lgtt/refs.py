@@ -1,4 +1,4 @@
-"""REF parsing: an index into the timeline, a checkpoint id, or a unique prefix/suffix of one."""
+"""REF parsing: an index into the timeline, `~N` from the head, a checkpoint id, or a unique prefix/suffix of one."""
 
 from __future__ import annotations
 
@@ -34,6 +34,15 @@ def resolve(ref: str, ids: Sequence[str], thread_id: str) -> int:
     ref = ref.strip()
     if not ids:
         raise NotFound(f"thread {thread_id!r} has no checkpoints", "list threads with `lgtt threads`")
+    if m := re.fullmatch(r"(?:head)?~(\d*)", ref, re.IGNORECASE):  # git-style: N steps before the head
+        back = int(m.group(1) or 1)  # `~0` is the head, `~` alone is `~1`; `HEAD~N` the same
+        n = len(ids)
+        if back < n:
+            return n - 1 - back
+        raise NotFound(
+            f"{ref} is out of range: thread {thread_id!r} has {n} checkpoints (~0..~{n - 1})",
+            f"see `lgtt timeline {thread_id}`",
+        )
     if re.fullmatch(r"[+-]?\d+", ref):
         i = int(ref)
         n = len(ids)
@@ -50,7 +59,7 @@ def resolve(ref: str, ids: Sequence[str], thread_id: str) -> int:
     if len(compact) < MIN_PARTIAL or not re.fullmatch(r"[0-9a-f]+", compact):
         raise UsageError(
             f"bad ref {ref!r}",
-            f"use an index (0, -1…), a checkpoint id, or at least {MIN_PARTIAL} hex digits of one",
+            f"use an index (0, -1…), ~N (N steps before the head), a checkpoint id, or at least {MIN_PARTIAL} hex digits of one",
         )
     matches = [
         i for i, cid in enumerate(ids)

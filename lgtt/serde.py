@@ -79,6 +79,18 @@ class StrictSerializer(SerializerProtocol):
             return self.cipher_serde.dumps_typed(obj)
         return self.inner.dumps_typed(obj)
 
+    def loads_for_check(self, data: tuple[str, bytes]) -> Any:
+        """Parse a stored value as `loads_typed` would, without building the objects inside it:
+        each object (message, Pydantic model, …) comes back as None, a DeltaChannel snapshot as
+        DELTA_SNAPSHOT. It fails exactly where `loads_typed` fails (LangGraph's own ext hook never
+        raises for an object it cannot build: it falls back to the data), and costs a fraction."""
+        import ormsgpack
+
+        type_, raw = self.unwrap(data) if "+" in (data[0] or "") else data
+        if type_ == "msgpack":
+            return ormsgpack.unpackb(raw, ext_hook=_skip_ext, option=ormsgpack.OPT_NON_STR_KEYS)
+        return self.loads_typed((type_, raw))
+
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         type_, _ = data
         if "+" in (type_ or ""):
@@ -103,6 +115,14 @@ class StrictSerializer(SerializerProtocol):
             return self.inner.loads_typed(data)
         except NotImplementedError as exc:
             raise LgttError(f"unknown serialization type in checkpoint: {exc}", "") from None
+
+
+DELTA_SNAPSHOT = object()  # what loads_for_check gives for a DeltaChannel snapshot
+_EXT_DELTA_SNAPSHOT = 7  # langgraph.checkpoint.serde.jsonplus.EXT_DELTA_SNAPSHOT
+
+
+def _skip_ext(code: int, data: bytes) -> Any:
+    return DELTA_SNAPSHOT if code == _EXT_DELTA_SNAPSHOT else None
 
 
 def json_ext_hook(code: int, data: bytes) -> Any:

@@ -74,8 +74,9 @@ class CheckReport:
 class _Collector:
     """Receives the facts a backend reads for one thread at a time and turns them into problems."""
 
-    def __init__(self, report: CheckReport) -> None:
+    def __init__(self, report: CheckReport, progress: Any = None) -> None:
         self.report = report
+        self.progress = progress  # advance(n): one tick per checkpoint read
         self._reset()
 
     def _reset(self) -> None:
@@ -91,6 +92,8 @@ class _Collector:
                    snapshots: set[str]) -> None:
         counters = metadata.get("counters_since_delta_snapshot") or {}
         self.rows[(ns, cid)] = (parent, set(counters) if isinstance(counters, dict) else set(), snapshots)
+        if self.progress is not None:
+            self.progress(1)
 
     def write(self, thread_id: str, ns: str, cid: str) -> None:
         self.writes[(ns, cid)] = self.writes.get((ns, cid), 0) + 1
@@ -156,7 +159,7 @@ class _Collector:
                      f"({len(affected)} checkpoint(s) affected)")
 
 
-def check(store: Any, threads: Sequence[str] = (), graph: Any = None) -> CheckReport:
+def check(store: Any, threads: Sequence[str] = (), graph: Any = None, progress: Any = None) -> CheckReport:
     health, extra = _backend(store)
     if threads:
         for t in threads:
@@ -166,7 +169,7 @@ def check(store: Any, threads: Sequence[str] = (), graph: Any = None) -> CheckRe
     else:
         ids = health.check_thread_ids(store)
     report = CheckReport()
-    collector = _Collector(report)
+    collector = _Collector(report, progress)
     for tid in ids:
         health.check_thread(store, tid, collector, *extra)
         collector.finish_thread(tid)
@@ -200,5 +203,9 @@ def _backend(store: Any) -> tuple[Any, tuple[Any, ...]]:
         from lgtt.store import postgres_health
 
         return postgres_health, (is_internal,)
+    from lgtt.store import memory_health
+
+    if memory_health.memory_saver(store) is not None:
+        return memory_health, (is_internal,)
     raise LgttError(f"this command reads the tables directly and does not support a {store.kind} store",
                     "pass --db with a SQLite path or a postgresql:// URL")

@@ -36,16 +36,36 @@ def parse_file(path: str) -> dict[str, Any]:
     return doc
 
 
+EDIT_ERROR_HEAD = "# lgtt: "
+
+
+def strip_error_head(text: str) -> str:
+    """The user's text without the `# lgtt: …` lines lgtt put on top after a parse error."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines)
+
+
 def edit_in_editor(db: Any, thread_id: str, ref: str, ns: str = "") -> dict[str, Any]:
-    """Open the checkpoint's values as JSON in $EDITOR; return the keys that changed."""
+    """Open the checkpoint's values as JSON in $EDITOR; return the keys that changed. Text that
+    does not parse is reopened with the error on top (as `git commit` does); an empty file cancels."""
     before = db.show(thread_id, ref, ns).to_json()["values"]
-    text = run_editor(json.dumps(before, indent=2, ensure_ascii=False) + "\n")
-    try:
-        after = json.loads(text)
-    except ValueError as exc:
-        raise UsageError(f"the edited values are not valid JSON ({exc.args[0]})", "nothing was written; run --edit again") from None
-    if not isinstance(after, dict):
-        raise UsageError("the edited values must stay a JSON object", "nothing was written")
+    text = json.dumps(before, indent=2, ensure_ascii=False) + "\n"
+    while True:
+        text = strip_error_head(run_editor(text))
+        if not text.strip():
+            raise LgttError("the edit was cancelled (empty file)", "nothing was written")
+        try:
+            after = json.loads(text)
+        except ValueError as exc:
+            problem = f"not valid JSON: {exc.args[0]}"
+        else:
+            if isinstance(after, dict):
+                break
+            problem = "the values must stay a JSON object"
+        text = (f"{EDIT_ERROR_HEAD}{problem}\n{EDIT_ERROR_HEAD}fix it and save (lines starting with # are ignored); "
+                f"save an empty file to cancel\n{text}")
     removed = sorted(set(before) - set(after))
     if removed:
         raise LgttError(f"keys cannot be removed by an edit: {', '.join(removed)}", "set them to null or an empty value instead")
@@ -79,6 +99,9 @@ def parse_edits(db: Any, thread_id: str, ref: str, sets: list[str], set_file: st
     if set_file:
         updates.update(parse_file(set_file))
     if edit:
-        updates.update(edit_in_editor(db, thread_id, ref, ns))
+        edited = edit_in_editor(db, thread_id, ref, ns)
+        if not edited and not updates and not sets:
+            raise LgttError("the edit changed nothing", "no fork was made; change a value, or fork without --edit")
+        updates.update(edited)
     updates.update(parse_set(sets))
     return updates

@@ -79,6 +79,15 @@ class PruneResult:
     bytes_after: int = 0
     vacuum: str | None = None  # None, "vacuum", "vacuum full"
     backend: str = ""
+    free_bytes_after: int | None = None  # SQLite: free pages in the file afterwards (None: Postgres)
+
+    @property
+    def suggest_vacuum(self) -> bool:
+        """Whether --vacuum would give back a good share of the file (a quarter of it or 64 MiB)."""
+        if self.vacuum or not self.bytes_before or self.backend == "memory":
+            return False
+        free = self.bytes_freed if self.dry_run or self.free_bytes_after is None else self.free_bytes_after
+        return free >= min(self.bytes_before // 4, 64 << 20) and free > 0
 
     @property
     def checkpoints_deleted(self) -> int:
@@ -103,6 +112,7 @@ class PruneResult:
             "checkpoints_deleted": self.checkpoints_deleted, "writes_deleted": self.writes_deleted,
             "blobs_deleted": self.blobs_deleted, "bytes_freed": self.bytes_freed,
             "bytes_before": self.bytes_before, "bytes_after": self.bytes_after, "vacuum": self.vacuum,
+            "free_bytes_after": self.free_bytes_after, "suggest_vacuum": self.suggest_vacuum,
         }
         if per_thread:
             out["per_thread"] = [t.to_json() for t in self.threads]
@@ -191,6 +201,10 @@ class PruneBackend:
         """(writes, bytes of writes and blobs, blobs) that `d` removes; nothing changes when dry_run."""
     def delete_thread(self, thread_id: str, dry_run: bool) -> tuple[int, int, int, int]: ...
     def size(self) -> int: ...
+    def finish(self) -> None:
+        """After the deletes (not on a dry run): SQLite folds its WAL back into the file."""
+    def free_bytes(self) -> int | None:
+        return None
     def vacuum(self, full: bool) -> None: ...
     def close(self) -> None: ...
 
@@ -203,7 +217,11 @@ def open_backend(store: Any) -> PruneBackend:
         return _SqliteBackend(store)
     if isinstance(store, PostgresStore):
         return _PostgresBackend(store)
-    raise LgttError("prune and delete need a SQLite or PostgreSQL database, not a --saver",
+    from lgtt.store.memory_health import MemoryPrune, memory_saver
+
+    if (saver := memory_saver(store)) is not None:
+        return MemoryPrune(saver)  # type: ignore[return-value]
+    raise LgttError("prune and delete need a SQLite or PostgreSQL database or an InMemorySaver, not a --saver",
                     "pass --db PATH|postgresql://… (other savers have no safe bulk delete here)")
 
 
@@ -225,6 +243,8 @@ class _SqliteBackend(PruneBackend):
     def apply(self, t, d, dry_run): return self.sql.apply(self.conn, t, d, dry_run)
     def delete_thread(self, t, dry_run): return self.sql.delete_thread(self.conn, t, dry_run)
     def size(self): return self.sql.size(self.path)
+    def finish(self): self.sql.checkpoint_wal(self.conn)
+    def free_bytes(self): return self.sql.free_bytes(self.conn)
     def vacuum(self, full): self.sql.vacuum(self.conn, full)
     def close(self): self.writer.close()
 
@@ -355,12 +375,18 @@ def _targets(backend: PruneBackend, threads: Sequence[str]) -> list[str]:
 def _run(action: str, backend: PruneBackend, targets: list[str], work: Callable[[str], ThreadPlan],
          dry_run: bool, vacuum: bool, vacuum_full: bool,
          progress: Callable[[int], Callable[[int], None]] | None) -> PruneResult:
+    if backend.kind == "memory" and (vacuum or vacuum_full):
+        raise UsageError("vacuum applies to SQLite and PostgreSQL files",
+                         "an in-memory saver frees the space as soon as the rows go; drop the vacuum option")
     result = PruneResult(action, dry_run, backend=backend.kind)
     result.bytes_before = backend.size()
     tick = progress(len(targets)) if progress else None
     result.threads = _batches(targets, work, backend, tick, _retryable)
+    if not dry_run:
+        backend.finish()
     if not dry_run and (vacuum or vacuum_full):
         backend.vacuum(vacuum_full)
         result.vacuum = "vacuum full" if vacuum_full else "vacuum"
     result.bytes_after = backend.size()
+    result.free_bytes_after = backend.free_bytes()
     return result

@@ -102,12 +102,21 @@ def answer_command(interrupts: list[dict[str, Any]], value: Any) -> Any:
     return Command(resume=value)
 
 
+NO_ANSWER = object()  # `answer` not given (None itself is a valid answer)
+
+
 def resume(db: Any, thread_id: str | None = None, *, from_ref: str | None = None, input: Any = None,
-           answer: Any = None, has_answer: bool = False, config: dict[str, Any] | None = None,
+           answer: Any = NO_ANSWER, has_answer: bool | None = None, config: dict[str, Any] | None = None,
            context: dict[str, Any] | None = None, until: str | None = None,
            ask: Callable[[dict[str, Any]], Any] | None = None,
            on_step: Callable[[StepRecord], None] | None = None) -> ResumeResult:
-    """Run the graph forward; see the module docstring. `ask` prompts for an interrupt's answer."""
+    """Run the graph forward; see the module docstring. `ask` prompts for an interrupt's answer.
+    `answer` given (any value, None included) answers the pending interrupt(s); `has_answer=False`
+    ignores it (the CLI passes it as it parsed --answer)."""
+    if has_answer is None:
+        has_answer = answer is not NO_ANSWER
+    if answer is NO_ANSWER:
+        answer = None
     graph = db.graph
     if graph is None:
         raise LgttError("resume needs the graph", "pass --graph path/to/file.py:graph (or set LGTT_GRAPH)")
@@ -130,6 +139,11 @@ def resume(db: Any, thread_id: str | None = None, *, from_ref: str | None = None
                 raise UsageError(f"thread {thread_id!r} is waiting at an interrupt", "pass --answer JSON (see the payload with `lgtt show THREAD`)")
             answer = {i["id"]: ask(i) for i in live.interrupts} if len(live.interrupts) > 1 else ask(live.interrupts[0])
         run_input, action = answer_command(live.interrupts, answer), "answer"
+    elif has_answer:
+        fork = (live.metadata or {}).get("lgtt_fork") if live.metadata.get("source") == "fork" else None
+        hint = ("a fork re-runs its checkpoint's tasks first: resume without --answer, and answer the "
+                "interrupt when it fires again" if fork else "resume without --answer (see `lgtt show THREAD`)")
+        raise UsageError(f"thread {thread_id!r} has no pending interrupt to answer", hint)
     elif not live.next and not any(t.error for t in live.tasks):
         return ResumeResult(thread_id, "done", live.checkpoint_id, action="nothing to resume", picked=picked)
     else:

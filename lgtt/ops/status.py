@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from lgtt.store.base import ERROR, INTERRUPT
 
 ERROR_S, INTERRUPTED, PENDING, DONE = "error", "interrupted", "pending", "done"
+STATUSES = (ERROR_S, INTERRUPTED, PENDING, DONE)
 
 
 def status_of(next_nodes: Sequence[str], head_writes: Sequence[tuple[str, str]]) -> str:

@@ -29,9 +29,13 @@ class ThreadInfo:
 ORDERS = ("newest", "id")
 
 
+class ThreadList(list):
+    """The threads `threads` returns: a list of ThreadInfo that shows as a table in a notebook."""
+
+
 def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequence[tuple[str, Any]] = (),
                    limit: int | None = None, order: str = "newest", after: str | None = None,
-                   graph: Any = None) -> Iterator[ThreadInfo]:
+                   graph: Any = None, status: Sequence[str] = ()) -> Iterator[ThreadInfo]:
     """Threads newest first (by head checkpoint id) or by id (`order="id"`, after `after`),
     optionally filtered by metadata; produced one by one from bounded batches. `graph` migrates
     heads of older LangGraph formats as LangGraph does."""
@@ -43,7 +47,10 @@ def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequen
         from lgtt.errors import UsageError
 
         raise UsageError("--after pages in thread-id order", "add --by id")
-    for row in store.threads(where=where, limit=limit, order=order, after=after):
+    shown = 0  # with `status`, the limit counts the threads that match it
+    for row in store.threads(where=where, limit=None if status else limit, order=order, after=after):
+        if status and limit and shown >= limit:
+            return
         if oldformat.is_old(row.head):
             from lgtt.ops.oldtasks import prover
 
@@ -51,7 +58,7 @@ def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequen
             store.complete(row.thread_id, history)
             oldformat.upgrade([row.head], graph, history or None, prove=prover(store, row.thread_id, history))
         nxt = next_nodes(row.head, triggers)
-        yield ThreadInfo(
+        info = ThreadInfo(
             thread_id=row.thread_id,
             checkpoints=row.checkpoints,
             latest_checkpoint_id=row.head.checkpoint_id,
@@ -60,6 +67,10 @@ def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequen
             status=oldformat.status(status_of(nxt, row.head_writes), row.head),
             next=nxt,
         )
+        if status and info.status not in status:
+            continue
+        shown += 1
+        yield info
 
 
 def list_threads(store: Store, triggers: Triggers | None = None, where: Sequence[tuple[str, Any]] = (),
@@ -79,3 +90,14 @@ def parse_where(items: Sequence[str]) -> list[tuple[str, str]]:
             raise UsageError(f"bad --where {item!r}", "use KEY=VALUE, e.g. --where user_id=u42")
         out.append((key, value))
     return out
+
+
+def parse_status(items: Sequence[str]) -> list[str]:
+    """`--status` values, checked against the four statuses."""
+    from lgtt.errors import UsageError
+    from lgtt.ops.status import STATUSES
+
+    for item in items:
+        if item not in STATUSES:
+            raise UsageError(f"bad --status {item!r}", f"use one of {', '.join(STATUSES)} (repeatable)")
+    return list(items)

@@ -108,6 +108,6 @@ def compare_view(c: Any, full: bool = False) -> Group:
         parts.extend(change_lines(c.at_divergence.changes, full))
     parts.append(Text(f"at the heads ({c.at_heads.summary}):", "bold"))
     parts.extend(change_lines(c.at_heads.changes, full))
-    notes = sorted(set((c.at_divergence.notes if c.at_divergence else []) + c.at_heads.notes))
+    notes = c.notes + sorted(set((c.at_divergence.notes if c.at_divergence else []) + c.at_heads.notes))
     parts.extend(Text(f"note: {n}", "dim italic") for n in notes)
     return Group(*parts)

@@ -38,11 +38,15 @@ def ask_interrupt(interrupt: dict[str, Any]) -> Any:
 
     _out.print(f"interrupt {interrupt['id']}:", style="bold yellow")
     _out.print(json.dumps(interrupt["value"], indent=2, ensure_ascii=False))
-    raw = typer.prompt("answer (JSON or text)")
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+    from lgtt.answers import BrokenJson, parse_answer
+
+    while True:
+        raw = typer.prompt("answer (JSON or text)")
+        try:
+            return parse_answer(raw)[0]
+        except BrokenJson as exc:  # `{"ok": tru` is a typo, not a string answer: ask again
+            _out.print(f"that is not valid JSON ({exc}); type it again (text not starting with {{ [ \" is sent as a string)",
+                       style="red", markup=False)
 
 
 def outcome(result: Any, resume_cmd: str) -> None:

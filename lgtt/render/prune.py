@@ -25,20 +25,41 @@ def prune_view(r: Any) -> Group:
     for p in sorted(changed, key=lambda p: -p.deleted)[:MAX_ROWS]:
         kept = str(p.kept) + (f" ({p.kept_for_deps} for deps)" if p.kept_for_deps else "")
         t.add_row(p.thread_id, str(p.checkpoints), str(p.deleted), kept, str(p.writes),
-                  str(p.blobs) if r.backend == "postgres" else "-", human(p.bytes_freed))
+                  str(p.blobs) if r.backend in ("postgres", "memory") else "-", human(p.bytes_freed))
     parts: list[Any] = [t]
     if len(changed) > MAX_ROWS:
         parts.append(Text(f"… and {len(changed) - MAX_ROWS} more thread(s) (--json lists all)", style="dim"))
     summary = (f"{verb}: {r.checkpoints_deleted} checkpoint(s), {r.writes_deleted} write(s)"
-               + (f", {r.blobs_deleted} blob(s)" if r.backend == "postgres" else "")
+               + (f", {r.blobs_deleted} blob(s)" if r.backend in ("postgres", "memory") else "")
                + f"; about {human(r.bytes_freed)} of rows")
     parts.append(Text(summary))
     if r.vacuum:
         parts.append(Text(f"{r.vacuum}: database size {human(r.bytes_before)} -> {human(r.bytes_after)}"))
+    elif r.dry_run:
+        parts.append(Text(f"database size {human(r.bytes_before)}: about {human(r.bytes_freed)} of it would become "
+                          "free space inside the database, reused by new rows (the file shrinks only with --vacuum)",
+                          style="dim"))
     else:
-        parts.append(Text(f"database size {human(r.bytes_before)} -> {human(r.bytes_after)}"
-                          + ("" if r.dry_run else " (space is reused by new rows; --vacuum returns it)"), style="dim"))
+        free = f"; {human(r.free_bytes_after)} of it is free space, reused by new rows" \
+            if r.free_bytes_after is not None else "; the freed space is reused by new rows"
+        parts.append(Text(f"database size {human(r.bytes_before)} -> {human(r.bytes_after)}{free}", style="dim"))
+    if r.suggest_vacuum:
+        parts.append(Text(f"tip: add --vacuum to give the free space back to the file system "
+                          f"({'SQLite rewrites the file; the app waits meanwhile' if r.backend == 'sqlite' else 'plain VACUUM; --vacuum-full returns it to the OS but locks the tables'})",
+                          style="yellow"))
     return Group(*parts)
+
+
+@contextmanager
+def counter(label: str, unit: str) -> Iterator[Callable[[int], None]]:
+    """`advance(n)` for work of unknown size: a spinner with a running count on stderr (cleared after)."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn(f"{label} {{task.completed:,.0f}} {unit}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as prog:
+        task = prog.add_task(label, total=None)
+        yield lambda n: prog.advance(task, n)
 
 
 @contextmanager

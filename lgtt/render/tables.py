@@ -17,32 +17,59 @@ MAX_VALUE = 400
 
 
 def console() -> Console:
-    """Rich console; wide when piped (Rich would assume 80 columns), so tables stay readable in logs."""
+    """Rich console: the terminal's width, or COLUMNS when set (Rich reads it); a pipe without
+    COLUMNS gets 160 columns (Rich would assume 80), so tables stay readable in logs."""
+    import os
     import sys
 
-    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 
 
-def threads_table(rows: list[Any]) -> Table:
-    t = Table(title=f"{len(rows)} thread(s)", title_justify="left")
-    for col in ("thread", "checkpoints", "updated", "step", "status", "next"):
-        t.add_column(col, overflow="fold")
+NARROW = 120
+
+
+def narrow_style(width: int | None = None) -> dict[str, Any]:
+    """On a narrow terminal (or `width`), tables without vertical rules, so the text gets the columns."""
+    from rich import box
+
+    if (width or console().width) >= NARROW:
+        return {}
+    return {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}
+
+
+def threads_table(rows: list[Any], width: int | None = None) -> Table:
+    from lgtt.render.times import stamp
+
+    t = Table(title=f"{len(rows)} thread(s)", title_justify="left", **narrow_style(width))
+    t.add_column("thread", overflow="fold")
+    for col in ("checkpoints", "updated", "step", "status"):
+        t.add_column(col, no_wrap=True)
+    t.add_column("next", overflow="ellipsis")  # wrapped at ", "; a name too long is shortened, never split
     for r in rows:
-        t.add_row(r.thread_id, str(r.checkpoints), r.updated_at[:19].replace("T", " "),
+        t.add_row(r.thread_id, str(r.checkpoints), stamp(r.updated_at),
                   "" if r.step is None else str(r.step), Text(r.status, STATUS_STYLE.get(r.status, "")),
                   ", ".join(r.next))
     return t
 
 
-def timeline_table(tl: Any, entries: list[Any], hidden: int) -> Table:
+def timeline_table(tl: Any, entries: list[Any], hidden: int, width: int | None = None) -> Table:
+    from lgtt.render.times import clock, one_day, stamp, zone_name
+
     title = f"thread {tl.thread_id}" + (f" ns {tl.ns}" if tl.ns else "") + f": {len(tl.entries)} checkpoints"
     if tl.branches > 1:
         title += f", {tl.branches} branches (* = on the head's path)"
-    t = Table(title=title, title_justify="left", caption=f"{hidden} older row(s) hidden; --all or --limit N" if hidden else None)
-    for col in ("#", "id", "br", "step", "source"):
+    with_date = not one_day([e.created_at for e in entries])
+    if entries:
+        day = "" if with_date else " on " + stamp(entries[-1].created_at)[:10]
+        title += f", times {zone_name(entries[-1].created_at)}{day}"
+    t = Table(title=title, title_justify="left", caption=f"{hidden} older row(s) hidden; --all or --limit N" if hidden else None,
+              **narrow_style(width))
+    branched = tl.branches > 1
+    for col in ("#", "id", *(("br",) if branched else ()), "time", "step", "source"):
         t.add_column(col, no_wrap=True)
+    # lists wrap at ", " and a name too long for its column is shortened with "…", never split mid-word
     for col in ("by", "changed", "next", "flags"):
-        t.add_column(col, overflow="fold")
+        t.add_column(col, overflow="ellipsis")
     for e in entries:
         flags = []
         if e.errors:
@@ -54,9 +81,10 @@ def timeline_table(tl: Any, entries: list[Any], hidden: int) -> Table:
         if e.children > 1:
             flags.append(Text(f"splits→{e.children}", "magenta"))
         for sg in e.subgraphs:
-            flags.append(Text(f"subgraph {sg['ns'].split(':')[0]} ({sg['checkpoints']})", "blue"))
-        branch = f"{e.branch}{'*' if e.on_head_path and tl.branches > 1 else ''}"
-        t.add_row(str(e.index), e.short_id, branch, "" if e.step is None else str(e.step), e.source,
+            flags.append(Text(f"subgraph {sg['ns']} ({sg['checkpoints']})", "blue"))
+        branch = (f"{e.branch}{'*' if e.on_head_path else ''}",) if branched else ()
+        t.add_row(str(e.index), e.short_id, *branch, clock(e.created_at, with_date),
+                  "" if e.step is None else str(e.step), e.source,
                   ", ".join(e.nodes), ", ".join(e.changed), ", ".join(e.next), Text(" ").join(flags))
     return t
 
@@ -101,13 +129,18 @@ def show_view(view: Any, *, full: bool, internal: bool) -> list[Any]:
                          (view.checkpoint_id, "dim"), f"  ({kind})")
     out: list[Any] = [head]
     meta = view.metadata
-    out.append(Text(f"step {meta.get('step')}  source {meta.get('source')}  created {view.created_at}  "
+    from lgtt.render.times import stamp
+
+    out.append(Text(f"step {meta.get('step')}  source {meta.get('source')}  created {stamp(view.created_at)}  "
                     f"parent {view.parent_id or '-'}"))
     vals = Table(title="values", title_justify="left", show_header=True)
     vals.add_column("key", style="bold")
     vals.add_column("value", overflow="fold")
+    from lgtt.render.messages import is_message_list, message_text
+
     for k, v in view.values.items():
-        vals.add_row(k, value_text(v, full))
+        as_json = to_jsonable(v)
+        vals.add_row(k, message_text(as_json, full) if is_message_list(as_json) else value_text(v, full))
     for k in view.not_rebuilt:
         vals.add_row(k, Text("(DeltaChannel: not rebuilt without --graph)", "yellow"))
     if internal:

@@ -149,16 +149,22 @@ def check_thread(store: Any, thread_id: str, report: Any) -> None:
     from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
     from lgtt.errors import LgttError
+    from lgtt.serde import DELTA_SNAPSHOT
 
+    # One row at a time (a long thread's rows grow with it: memory stays one checkpoint's worth);
+    # each checkpoint is parsed once, without building the messages and models inside it.
     cur = store.conn.execute(THREAD_CHECKPOINTS_SQL, (thread_id,))
-    while batch := cur.fetchmany(256):
+    while batch := cur.fetchmany(1):
         for ns, cid, parent, type_, blob, meta in batch:
             snapshots: set[str] = set()
             try:
-                cp = store.serde.loads_typed((type_, blob))
+                cp = store.serde.loads_for_check((type_, blob))
+                del blob
                 if not isinstance(cp, dict) or not isinstance(cp.get("channel_values"), dict):
                     raise ValueError(f"decodes to a {type(cp).__name__}, not a checkpoint")
-                snapshots = {k for k, v in cp["channel_values"].items() if isinstance(v, _DeltaSnapshot)}
+                snapshots = {k for k, v in cp["channel_values"].items()
+                             if v is DELTA_SNAPSHOT or isinstance(v, _DeltaSnapshot)}
+                del cp
             except LgttError as exc:
                 if "encrypted" in exc.message or "decrypt" in exc.message:
                     raise
@@ -172,11 +178,11 @@ def check_thread(store: Any, thread_id: str, report: Any) -> None:
                 metadata = {}
             report.checkpoint(thread_id, ns, cid, parent, metadata, snapshots)
     cur = store.conn.execute(THREAD_WRITES_SQL, (thread_id,))
-    while batch := cur.fetchmany(512):
+    while batch := cur.fetchmany(64):
         for ns, cid, task, idx, chan, type_, value in batch:
             report.write(thread_id, ns, cid)
             try:
-                store.serde.loads_typed((type_, value))
+                store.serde.loads_for_check((type_, value))
             except LgttError as exc:
                 if "encrypted" in exc.message or "decrypt" in exc.message:
                     raise

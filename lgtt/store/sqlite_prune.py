@@ -99,6 +99,19 @@ def size(path: str) -> int:
     return sum(os.path.getsize(p) for p in (path, f"{path}-wal") if os.path.exists(p))
 
 
+def checkpoint_wal(conn: sqlite3.Connection) -> None:
+    """Copy the WAL into the file and truncate it, so file + WAL is no bigger than before a prune
+    (without it the WAL keeps every page the deletes touched). A busy reader only delays this."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def free_bytes(conn: sqlite3.Connection) -> int:
+    """Bytes of free pages inside the file (reused by new rows; VACUUM returns them to the OS)."""
+    (pages,) = conn.execute("PRAGMA freelist_count").fetchone()
+    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+    return pages * page_size
+
+
 def vacuum(conn: sqlite3.Connection, full: bool = False) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
