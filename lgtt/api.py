@@ -18,6 +18,20 @@ def _install_views() -> None:
     install()
 
 
+def _public(method: Any) -> Any:
+    """An API method: errors in API words, and its result class gets its repr and notebook view."""
+    import functools
+
+    wrapped = speaks_api(method)
+
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = wrapped(self, *args, **kwargs)
+        _install_views()
+        return result
+    return call
+
+
 class Debugger:
     """A checkpoint database, optionally with the user's compiled graph."""
 
@@ -25,7 +39,6 @@ class Debugger:
         self.store = store
         self.graph = graph
         self.cli = False  # the CLI sets it: errors then keep speaking of flags
-        _install_views()
         self._blocked_mark = _blocked_counts()
 
     # -- helpers ----------------------------------------------------------------
@@ -52,7 +65,7 @@ class Debugger:
             raise NotFound(f"thread {thread_id!r} not found", "list threads with `lgtt threads`")
         return ids
 
-    @speaks_api
+    @_public
     def resolve_ns(self, thread_id: str, ns: str) -> str:
         """The full namespace `ns` names: itself, the subgraph's node name, or a unique prefix."""
         if not ns:
@@ -75,14 +88,14 @@ class Debugger:
         raise UsageError(f"namespace {ns!r} is ambiguous in thread {thread_id!r}: {shown}",
                          "give more of the namespace (node:task id)")
 
-    @speaks_api
+    @_public
     def resolve(self, thread_id: str, ref: str, ns: str = "") -> tuple[int, str]:
         """(timeline index, checkpoint id) that `ref` names in `thread_id`."""
         ids = self.checkpoint_ids(thread_id, ns)
         i = resolve(str(ref), ids, thread_id)
         return i, ids[i]
 
-    @speaks_api
+    @_public
     def resolve_pair(self, default_thread: str, text: str) -> tuple[str, int, str]:
         """`REF` or `THREAD:REF` -> (thread, index, checkpoint id)."""
         thread, ref = split_thread_ref(text)
@@ -105,7 +118,7 @@ class Debugger:
         return names
 
     # -- operations -------------------------------------------------------------
-    @speaks_api
+    @_public
     def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
                 order: str = "newest", after: str | None = None, status: Sequence[str] | str = ()):
         """Every thread, newest first (or `order="id"`: by thread id, after `after`, for keyset
@@ -140,7 +153,7 @@ class Debugger:
                               status=wanted)
 
 
-    @speaks_api
+    @_public
     def timeline(self, thread_id: str, ns: str = ""):
         """Every checkpoint of a thread's namespace, oldest first."""
         from lgtt.graphs import subgraph_for
@@ -159,7 +172,7 @@ class Debugger:
         return follow(self, thread_id, ns, on_event=on_event, until=until, interval=interval, timeout=timeout,
                       skip_existing=skip_existing)
 
-    @speaks_api
+    @_public
     def show(self, thread_id: str, ref: str | int | None = None, ns: str = "", *, json_values: bool = False):
         """LangGraph's live view of the thread (no ref) or one checkpoint as recorded.
         `json_values`: without a graph, decode values straight to their JSON form (faster)."""
@@ -171,7 +184,7 @@ class Debugger:
         return show_checkpoint(self.store, thread_id, index, ids, live=ref is None, ns=ns, graph=self.graph,
                                json_values=json_values)
 
-    @speaks_api
+    @_public
     def diff(self, thread_id: str, a: str | int, b: str | int | None = None, internal: bool = False):
         """What changed: checkpoint `a` against its parent (no `b`), or `a` -> `b` (`THREAD:REF` allowed)."""
         from lgtt.ops.diff import diff_views
@@ -188,21 +201,21 @@ class Debugger:
         thread_b, ib, _ = self.resolve_pair(thread_id, str(b))
         return diff_views(view_a, self.show(thread_b, ib, json_values=True), internal=internal)
 
-    @speaks_api
+    @_public
     def compare(self, thread_a: str, thread_b: str):
         """Two threads' current paths side by side: common prefix, divergence, what each did after."""
         from lgtt.ops.compare import compare_threads
 
         return compare_threads(self, thread_a, thread_b)
 
-    @speaks_api
+    @_public
     def stats(self, top: int = 10, sample: int = 200):
         """Size of the database, the biggest threads and which state keys take the most space."""
         from lgtt.ops.stats import collect_stats
 
         return collect_stats(self.store, top=top, sample=sample)
 
-    @speaks_api
+    @_public
     def check(self, threads: Sequence[str] = (), rebuild: bool | None = None, progress: Any = None):
         """Integrity report (read-only). `rebuild` (default: when a graph is given) also runs graph.get_state.
         `progress(n)` is called as checkpoints are read (n at a time)."""
@@ -213,7 +226,7 @@ class Debugger:
             raise LgttError("rebuilding values needs the graph", "pass --graph")
         return check(self.store, threads, graph=graph, progress=progress)
 
-    @speaks_api
+    @_public
     def fork(self, thread_id: str, ref: str | int, *, to: str | None = None,
              updates: dict[str, Any] | None = None, as_node: str | None = None, ns: str = ""):
         """Copy `thread_id`'s path up to `ref` into a new thread with a fresh head; edits need the graph.
@@ -222,7 +235,7 @@ class Debugger:
 
         return fork(self, thread_id, str(ref), to=to, updates=updates, as_node=as_node, ns=ns)
 
-    @speaks_api
+    @_public
     def prune(self, threads: Sequence[str] = (), *, keep: int | None = None, older_than: str | None = None,
               dry_run: bool = False, vacuum: bool = False, vacuum_full: bool = False, progress: Any = None):
         """Delete all but the newest `keep` checkpoints (and/or those older than e.g. "30d") of each
@@ -233,7 +246,7 @@ class Debugger:
         return prune(self.store, threads, keep=keep, older_than=older_than, dry_run=dry_run,
                      vacuum=vacuum, vacuum_full=vacuum_full, progress=progress)
 
-    @speaks_api
+    @_public
     def delete(self, threads: Sequence[str] = (), *, where: Sequence[tuple[str, Any]] = (), dry_run: bool = False,
                vacuum: bool = False, vacuum_full: bool = False, progress: Any = None):
         """Delete whole threads (named, and/or those matching `where` as in `threads`). Returns a PruneResult."""
@@ -244,7 +257,7 @@ class Debugger:
             targets += [t.thread_id for t in self.threads(where=where)]
         return delete(self.store, targets, dry_run=dry_run, vacuum=vacuum, vacuum_full=vacuum_full, progress=progress)
 
-    @speaks_api
+    @_public
     def resume(self, thread_id: str | None = None, **kwargs: Any):
         """Run the graph forward from a thread's head (see lgtt.ops.resume.resume for options)."""
         from lgtt.ops.resume import resume

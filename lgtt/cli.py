@@ -310,7 +310,7 @@ def timeline(
 def _recent_threads_hint(st: State, n: int = 5) -> str:
     """`recent threads: a, b, c (…)` from the database, or how to list them."""
     try:
-        rows = st.open().store.threads(limit=n)
+        rows = list(st.open().store.threads(limit=n))
     except LgttError:
         return "e.g. lgtt timeline my-thread; list threads with `lgtt threads`"
     if not rows:

@@ -164,24 +164,28 @@ def _attach(cls: type, rep: Any, view: Any = None) -> None:
     cls._repr_html_ = lambda self: html(view(self, width=NOTEBOOK_WIDTH) if sized else view(self))  # type: ignore[attr-defined]
 
 
-def install() -> None:
-    """Give the API's result classes their repr and notebook views (idempotent)."""
-    from lgtt.ops.check import CheckReport
-    from lgtt.ops.compare import Comparison
-    from lgtt.ops.diff import Diff
-    from lgtt.ops.fork import ForkResult
-    from lgtt.ops.prune import PruneResult
-    from lgtt.ops.resume import ResumeResult
-    from lgtt.ops.show import CheckpointView
-    from lgtt.ops.stats import Stats
-    from lgtt.ops.threads import ThreadInfo, ThreadList
-    from lgtt.ops.timeline import Timeline, TimelineEntry
+_CLASSES = (
+    ("lgtt.ops.threads", "ThreadList", _r_threads, _v_threads), ("lgtt.ops.threads", "ThreadInfo", _r_thread, None),
+    ("lgtt.ops.timeline", "Timeline", _r_timeline, _v_timeline),
+    ("lgtt.ops.timeline", "TimelineEntry", _r_entry, None),
+    ("lgtt.ops.show", "CheckpointView", _r_view, _v_view), ("lgtt.ops.diff", "Diff", _r_diff, _v_diff),
+    ("lgtt.ops.compare", "Comparison", _r_compare, _v_compare), ("lgtt.ops.stats", "Stats", _r_stats, _v_stats),
+    ("lgtt.ops.check", "CheckReport", _r_check, _v_check), ("lgtt.ops.fork", "ForkResult", _r_fork, _v_fork),
+    ("lgtt.ops.resume", "ResumeResult", _r_resume, _v_resume), ("lgtt.ops.prune", "PruneResult", _r_prune, _v_prune),
+)
+_done: set[str] = set()
 
-    for cls, rep, view in (
-        (ThreadList, _r_threads, _v_threads), (ThreadInfo, _r_thread, None),
-        (Timeline, _r_timeline, _v_timeline), (TimelineEntry, _r_entry, None),
-        (CheckpointView, _r_view, _v_view), (Diff, _r_diff, _v_diff), (Comparison, _r_compare, _v_compare),
-        (Stats, _r_stats, _v_stats), (CheckReport, _r_check, _v_check), (ForkResult, _r_fork, _v_fork),
-        (ResumeResult, _r_resume, _v_resume), (PruneResult, _r_prune, _v_prune),
-    ):
-        _attach(cls, rep, view)
+
+def install() -> None:
+    """Give the API's result classes their repr and notebook views: those whose module is loaded
+    (so opening a database imports nothing more); cheap to call again after each API call."""
+    import sys
+
+    for module, name, rep, view in _CLASSES:
+        key = f"{module}.{name}"
+        if key in _done or module not in sys.modules:
+            continue
+        cls = getattr(sys.modules[module], name, None)
+        if cls is not None:
+            _attach(cls, rep, view)
+            _done.add(key)
