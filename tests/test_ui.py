@@ -426,3 +426,27 @@ def test_cli_ui_refuses_an_unknown_thread_and_a_missing_terminal(demo):
 
     assert_one_line_error(run_cli("--db", demo.url, "ui", "no-such-thread"), "not found")
     assert_one_line_error(run_cli("--db", demo.url, "ui"), "needs a terminal", code=2)
+
+
+def test_graph_tab_marks_the_nodes_that_ran(demo):
+    graph_app = demo.app(chat)
+    drawable = chat.graph.get_graph()
+
+    async def flow():
+        app = make_app(demo.url, "chat-1", graph=chat.graph)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await opened(pilot)
+            await pilot.press("6")
+            await drawn(pilot, "graph")
+            text = app.detail.text_of("graph")
+            for node in drawable.nodes:
+                assert node in text
+            for e in drawable.edges:
+                assert f"{e.source} " in text and e.target in text
+            ran = app.selected.entry.nodes
+            parent = graph_app.get_state(cfg("chat-1", app.selected.entry.parent_id))
+            assert ran and ran == list(parent.next)  # the head was made by what its parent had next
+            for node in drawable.nodes:
+                assert (f"● {node}" in text) == (node in ran)
+
+    run(flow())

@@ -16,7 +16,7 @@ from lgtt.refs import short_id
 # C0/C1 control characters except newline and tab: checkpoint data must never drive the terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 ROLE_STYLE = {"human": "bold cyan", "ai": "bold green", "tool": "bold magenta", "system": "bold yellow"}
-CHAT_LIMIT = 200  # newest messages drawn; the JSON tab holds them all
+CHAT_LIMIT = 100  # newest messages drawn; the JSON tab holds them all
 VALUE_LIMIT = 2000
 
 

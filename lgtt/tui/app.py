@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +31,7 @@ from lgtt.tui.threads_pane import ThreadsPane
 from lgtt.tui.timeline_pane import TimelinePane
 
 POLL_SECONDS = 1.0
+VIEW_CACHE = 4  # checkpoint views kept: the selected one and its neighbours
 FLAGS_COLUMN = COLUMNS.index("flags")
 
 
@@ -65,8 +68,9 @@ class LgttApp(App):
         self.expanded: set[int] = set()
         self.subs: dict[str, Any] = {}
         self.selected: Row | None = None
-        self.view: Any = None
-        self.view_key: tuple[str, str] | None = None
+        self.view: Any = None  # the selected row's CheckpointView, once loaded
+        self._views: OrderedDict[tuple[str, str], Any] = OrderedDict()  # newest VIEW_CACHE views by (thread, row)
+        self._views_lock = threading.Lock()
         self.mark: tuple[str, str, int, str] | None = None  # thread, ns, index, checkpoint id
         self.following = True
         self.filter_text = ""
@@ -191,7 +195,8 @@ class LgttApp(App):
     # -- timeline ---------------------------------------------------------------
     def open_thread(self, thread_id: str) -> None:
         if thread_id != self.thread:
-            self.expanded, self.subs, self.view, self.view_key, self._signature = set(), {}, None, None, None
+            self.expanded, self.subs, self.view, self._signature = set(), {}, None, None
+            self._forget_views()
         self.thread = thread_id
         self.timeline_pane.border_title = f"timeline {clean(thread_id)}"
         self.timeline_pane.loading = True
@@ -297,14 +302,43 @@ class LgttApp(App):
         if self.selected is not None and self.selected.key == key:
             self.detail.set_body(tab, command, body)
             self.last_detail = (key, tab)
+            if tab != "diff" and self.thread is not None:
+                rows = self.timeline_pane.rows
+                i = next((n for n, r in enumerate(rows) if r.key == key), None)
+                if i is not None:
+                    self.prefetch(self.thread, [rows[j] for j in (i - 1, i + 1) if 0 <= j < len(rows)])
 
-    def _view(self, thread_id: str, row: Row) -> Any:
-        """The selected checkpoint as `lgtt show THREAD INDEX` gives it (cached per row)."""
+    def _view(self, thread_id: str, row: Row, *, select: bool = True) -> Any:
+        """A checkpoint as `lgtt show THREAD INDEX` gives it (the newest few are kept)."""
         key = (thread_id, row.key)
-        if self.view_key != key:
+        with self._views_lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+        if view is None:
             view = self.backend.read("show", thread_id, row.index, row.ns)
-            self.view, self.view_key = view, key
-        return self.view
+            with self._views_lock:
+                self._views[key] = view
+                while len(self._views) > VIEW_CACHE:
+                    self._views.popitem(last=False)
+        if select:
+            self.view = view
+        return view
+
+    def _forget_views(self) -> None:
+        with self._views_lock:
+            self._views.clear()
+
+    @work(thread=True, exclusive=True, group="prefetch")
+    def prefetch(self, thread_id: str, rows: list[Row]) -> None:
+        """Load the rows next to the selection, so moving onto them draws at once."""
+        for row in rows:
+            if get_current_worker().is_cancelled:
+                return
+            try:
+                self._view(thread_id, row, select=False)
+            except Exception:  # noqa: BLE001  shown (with its error) when selected
+                return
 
     def _diff_body(self, thread_id: str, row: Row, mark: tuple[str, str, int, str] | None) -> tuple[str, Any]:
         from lgtt.render.diffview import diff_view
@@ -385,6 +419,7 @@ class LgttApp(App):
         self._polling = False
         self.load_threads()
         if changed and thread_id == self.thread:
+            self._forget_views()  # a running step may have added pending writes to a shown checkpoint
             pane = self.timeline_pane
             current = pane.current()
             at_end = current is not None and pane.table.cursor_row == len(pane.rows) - 1
@@ -594,7 +629,7 @@ class LgttApp(App):
             line += f"; waiting at {len(res.interrupts)} interrupt(s): press r to answer"
         self.node_log.note(line, "bold red" if res.status == "error" else "bold")
         self._set_busy(None)
-        self.view_key = None
+        self._forget_views()
         if res.thread_id == self.thread:
             self.load_timeline(res.thread_id, None)
         self.load_threads()
