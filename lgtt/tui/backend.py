@@ -19,7 +19,8 @@ class Backend:
     def read(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """`getattr(debugger, method)(*args, **kwargs)`, one call at a time."""
         with self._lock:
-            return getattr(self.db, method)(*args, **kwargs)
+            out = getattr(self.db, method)(*args, **kwargs)
+            return list(out) if hasattr(out, "__next__") else out  # a generator reads under the lock too
 
     @contextmanager
     def writer(self) -> Iterator[Any]:
