@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,  # Rich tracebacks print locals: a password, untrusted data
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -96,20 +97,25 @@ def handled(ctx: typer.Context) -> Iterator[State]:
     except KeyboardInterrupt as exc:
         _err("interrupted" if not isinstance(exc, Terminated) else "terminated")
         code = 130 if not isinstance(exc, Terminated) else 143
-    except Exception as exc:  # a driver or LangGraph error: one line, no traceback
-        if os.environ.get("LGTT_DEBUG"):
-            raise
-        if _timed_out(exc):
+    except Exception as exc:  # a driver, decoder or LangGraph error: one line saying what it means
+        from lgtt.failures import debug_traceback, explain
+
+        if not os.environ.get("LGTT_DEBUG") and _timed_out(exc):
             from lgtt.store import deadline
 
             _err(f"stopped by --timeout {deadline.timeout():g} (the database cancelled its running statement). "
                  "raise --timeout, or narrow the command (--limit, a thread id)")
             raise typer.Exit(1) from None
-        from lgtt.dburl import redact
 
-        _err(f"error: {type(exc).__name__}: {redact(str(exc)).splitlines()[0] if str(exc) else ''} "
-             "(set LGTT_DEBUG=1 for a traceback)")
-        code = 1
+        if os.environ.get("LGTT_DEBUG"):
+            from lgtt.escape import visible
+
+            sys.stderr.write(visible(debug_traceback(exc)))
+            code = 1
+        else:
+            found = explain(exc)
+            _err(found.line())
+            code = found.code
     finally:
         state.close()
     if code:
@@ -147,7 +153,11 @@ def _timed_out(exc: BaseException) -> bool:
 
 
 def _err(line: str) -> None:
-    sys.stderr.write(f"lgtt: {line}\n")
+    """One line on stderr; data in it (thread ids, values) is escaped and passwords masked."""
+    from lgtt.dburl import scrub
+    from lgtt.escape import visible
+
+    sys.stderr.write(f"lgtt: {visible(scrub(line), one_line=True)}\n")
 
 
 def _warn_blocked(db: Any) -> None:
@@ -679,7 +689,9 @@ def resume(
 
             thread, picked = pick_thread(db, None)
             if not as_json:
-                print(f"resuming {picked}", flush=True)
+                from lgtt.escape import visible
+
+                print(visible(f"resuming {picked}"), flush=True)
         with contextlib.nullcontext() if as_json or interactive and answer is None else running():
             result = db.resume(
                 thread, from_ref=from_ref, has_answer=answer is not None, until=until,

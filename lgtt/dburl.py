@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from lgtt.errors import UsageError
 
@@ -22,19 +22,84 @@ class DbSpec:
         return redact(self.target) if self.kind == "postgres" else self.target
 
 
+_PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+# libpq key=value connection strings: "host=db dbname=app user=me password=…"
+_DSN_KEY = re.compile(r"^\s*(host|hostaddr|port|dbname|user|password|passfile|service|sslmode|options|"
+                      r"application_name|connect_timeout|target_session_attrs)\s*=", re.IGNORECASE)
+_SECRETS: set[str] = set()
+_PCT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _remember(password: str) -> None:
+    """Keep a password (as typed, decoded and encoded) so `scrub` removes it from any output."""
+    for form in (password, unquote(password), quote(unquote(password), safe="")):
+        if len(form) >= 3:
+            _SECRETS.add(form)
+
+
+def _split_userinfo(url: str) -> tuple[str, str, str, str] | None:
+    """(scheme://, user, password, rest) of a postgres URL by its LAST '@', or None.
+
+    A password may hold '/', '#', '?', '@' or ':' typed raw; splitting at the last '@' (the host
+    part holds none) recovers it where urlsplit would cut at the first '/' or '#'.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return None
+    userinfo, _, hostpart = rest.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if any(c in user for c in "/?#") or not colon:
+        return None
+    return scheme + "://", user, password, hostpart
+
+
+def _normalize_url(url: str) -> str:
+    """The URL with user and password percent-encoded, so libpq reads the password as typed.
+
+    A password already percent-encoded (every '%' followed by two hex digits) is kept as it is.
+    """
+    parts = _split_userinfo(url)
+    if parts is None:
+        return url
+    scheme, user, password, hostpart = parts
+    _remember(password)
+    if "%" in password and not _PCT.sub("", password).count("%"):
+        password = unquote(password)
+    if "%" in user and not _PCT.sub("", user).count("%"):
+        user = unquote(user)
+    return f"{scheme}{quote(user, safe='')}:{quote(password, safe='')}@{hostpart}"
+
+
+def _parse_dsn(spec: str) -> DbSpec:
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    found = _PASSWORD_IN_DSN.search(spec)
+    if found:
+        _remember(found.group(2).strip("'"))
+    try:
+        params = conninfo_to_dict(spec)
+    except ProgrammingError as exc:
+        raise UsageError(f"malformed PostgreSQL connection string {redact(spec)!r} ({redact(str(exc))})",
+                         "use key=value pairs, e.g. host=localhost dbname=app user=me") from None
+    if params.get("password"):
+        _remember(str(params["password"]))
+    return DbSpec("postgres", spec)
+
+
 def parse_db(spec: str) -> DbSpec:
     """Parse a --db value into a DbSpec (no I/O)."""
     spec = spec.strip()
     if not spec:
         raise UsageError("empty --db", "pass a SQLite file path or a postgresql:// URL")
-    if spec.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        url = spec.replace("postgresql+psycopg://", "postgresql://", 1)
+    if spec.startswith(_PG_SCHEMES):
+        url = _normalize_url(spec.replace("postgresql+psycopg://", "postgresql://", 1))
         try:
             parts = urlsplit(url)
             parts.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError as exc:
             raise UsageError(
-                f"malformed PostgreSQL URL {redact(spec)!r} ({exc})",
+                f"malformed PostgreSQL URL {redact(spec)!r} ({redact(str(exc))})",
                 "use postgresql://user[:password]@host[:port]/dbname",
             ) from None
         if not parts.hostname and "host=" not in (parts.query or ""):
@@ -43,6 +108,8 @@ def parse_db(spec: str) -> DbSpec:
                 "use postgresql://user[:password]@host[:port]/dbname",
             )
         return DbSpec("postgres", url)
+    if _DSN_KEY.match(spec):
+        return _parse_dsn(spec)
     if spec.startswith("sqlite:///"):
         return DbSpec("sqlite", spec[len("sqlite:///") :] or ":memory:")
     if spec.startswith("sqlite://"):
@@ -56,23 +123,25 @@ def parse_db(spec: str) -> DbSpec:
     return DbSpec("sqlite", spec)
 
 
-_PASSWORD_IN_DSN = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+_PASSWORD_IN_DSN = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
     """Mask passwords in URLs and key=value DSNs anywhere in `text`."""
 
     def _url(m: re.Match[str]) -> str:
-        try:
-            parts = urlsplit(m.group(0))
-        except ValueError:
-            return re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", m.group(0))
-        if parts.password is None:
+        parts = _split_userinfo(m.group(0))
+        if parts is None:
             return m.group(0)
-        netloc = parts.netloc.rsplit("@", 1)
-        user = netloc[0].split(":", 1)[0]
-        masked = f"{user}:***@{netloc[1]}"
-        return urlunsplit((parts.scheme, masked, parts.path, parts.query, parts.fragment))
+        scheme, user, _, hostpart = parts
+        return f"{scheme}{user}:***@{hostpart}"
 
     text = re.sub(r"postgres(?:ql)?(?:\+psycopg)?://\S+", _url, text)
     return _PASSWORD_IN_DSN.sub(r"\1***", text)
+
+
+def scrub(text: str) -> str:
+    """`redact`, and every password lgtt was given removed wherever it appears (any output line)."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return redact(text)

@@ -67,9 +67,9 @@ def _import_file(path: Path, cwd: Path) -> Any:
     sys.modules[name] = module
     try:
         mod_spec.loader.exec_module(module)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a module calling sys.exit() must not end lgtt silently
         sys.modules.pop(name, None)
-        raise LgttError(f"importing {path} failed: {type(exc).__name__}: {exc}", "fix the error in your graph module") from None
+        raise LgttError(f"importing {path} failed: {_why(exc)}", "fix the error in your graph module") from None
     return module
 
 
@@ -78,8 +78,14 @@ def _import_module(name: str, cwd: Path) -> Any:
         sys.path.insert(0, str(cwd))
     try:
         return importlib.import_module(name)
-    except Exception as exc:
-        raise LgttError(f"importing {name} failed: {type(exc).__name__}: {exc}", "check the module name and that it imports") from None
+    except (Exception, SystemExit) as exc:
+        raise LgttError(f"importing {name} failed: {_why(exc)}", "check the module name and that it imports") from None
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _as_compiled(obj: Any, spec: str, depth: int = 0) -> Any:
@@ -93,8 +99,8 @@ def _as_compiled(obj: Any, spec: str, depth: int = 0) -> Any:
     if callable(obj) and depth == 0 and not isinstance(obj, type):
         try:
             made = obj()
-        except Exception as exc:
-            raise LgttError(f"graph factory {spec} failed: {type(exc).__name__}: {exc}", "fix the factory or point at a compiled graph") from None
+        except (Exception, SystemExit) as exc:
+            raise LgttError(f"graph factory {spec} failed: {_why(exc)}", "fix the factory or point at a compiled graph") from None
         return _as_compiled(made, spec, depth + 1)
     raise LgttError(f"{spec} is a {type(obj).__name__}, not a LangGraph graph", "point at a compiled graph, a StateGraph or a factory returning one")
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -129,7 +130,13 @@ def parse_age(text: str) -> timedelta:
     m = _AGE.match(text or "")
     if not m:
         raise UsageError(f"bad --older-than {text!r}", "use a number with d, h or m, e.g. 30d, 12h, 90m")
-    return timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    try:
+        age = timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+        datetime.now(timezone.utc) - age  # noqa: B018 - the cutoff must be a date the calendar holds
+    except OverflowError:
+        raise UsageError(f"--older-than {text} reaches back before year 1",
+                         "use a smaller age, e.g. 3650d for ten years") from None
+    return age
 
 
 def _parse_ts(ts: str | None) -> datetime | None:
@@ -209,14 +216,15 @@ class PruneBackend:
     def close(self) -> None: ...
 
 
-def open_backend(store: Any) -> PruneBackend:
+def open_backend(store: Any, *, read_only: bool = False) -> PruneBackend:
+    """The backend; `read_only` (a dry run) reads on the store's read-only connection, taking no write lock."""
     from lgtt.store.postgres import PostgresStore
     from lgtt.store.sqlite import SqliteStore
 
     if isinstance(store, SqliteStore):
-        return _SqliteBackend(store)
+        return _SqliteBackend(store, read_only)
     if isinstance(store, PostgresStore):
-        return _PostgresBackend(store)
+        return _PostgresBackend(store, read_only)
     from lgtt.store.memory_health import MemoryPrune, memory_saver
 
     if (saver := memory_saver(store)) is not None:
@@ -228,12 +236,14 @@ def open_backend(store: Any) -> PruneBackend:
 class _SqliteBackend(PruneBackend):
     kind = "sqlite"
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, read_only: bool = False) -> None:
         from lgtt.store import sqlite_prune as sql
-        from lgtt.store.sqlite_write import SqliteWriter
+        from lgtt.store.sqlite_write import SqliteWriter, ensure_writable
 
         self.sql, self.path = sql, store.path
-        self.writer = SqliteWriter(store.path, store.serde, store.has_task_path)
+        if not read_only:
+            ensure_writable(store.path)
+        self.writer = _SqliteReader(store.conn) if read_only else SqliteWriter(store.path, store.serde, store.has_task_path)
         self.conn = self.writer.conn
 
     def all_threads(self): return self.sql.all_threads(self.conn)
@@ -252,12 +262,14 @@ class _SqliteBackend(PruneBackend):
 class _PostgresBackend(PruneBackend):
     kind = "postgres"
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, read_only: bool = False) -> None:
         from lgtt.store import postgres_prune as sql
         from lgtt.store.postgres_write import PostgresWriter
 
         self.sql = sql
-        self.writer = PostgresWriter(store.url, store.serde)
+        if not read_only:
+            store.ensure_writable()
+        self.writer = _PostgresReader(store.conn) if read_only else PostgresWriter(store.url, store.serde)
         self.conn = self.writer.conn
 
     def all_threads(self): return self.sql.all_threads(self.conn)
@@ -272,6 +284,33 @@ class _PostgresBackend(PruneBackend):
     def size(self): return self.sql.size(self.conn)
     def vacuum(self, full): self.sql.vacuum(self.conn, full)
     def close(self): self.writer.close()
+
+
+class _SqliteReader:
+    """A dry run's transactions: a read snapshot (deferred BEGIN) on the read-only connection."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:  # the store owns the connection
+        pass
+
+
+class _PostgresReader(_SqliteReader):
+    """A dry run's transactions on the store's read-only session."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.conn.transaction():
+            yield
 
 
 def _batches(threads: Sequence[str], work: Callable[[str], ThreadPlan], backend: PruneBackend,
@@ -322,7 +361,7 @@ def prune(store: Any, threads: Sequence[str] = (), *, keep: int | None = None, o
         raise UsageError("--keep must be at least 1", "use `lgtt delete THREAD` to delete whole threads")
     cutoff = datetime.now(timezone.utc) - parse_age(older_than) if older_than is not None else None
     _require_migrated(store, dry_run)
-    backend = open_backend(store)
+    backend = open_backend(store, read_only=dry_run)
     try:
         targets = _targets(backend, threads)
 
@@ -342,7 +381,7 @@ def delete(store: Any, threads: Iterable[str], *, dry_run: bool = False, vacuum:
            vacuum_full: bool = False,
            progress: Callable[[int], Callable[[int], None]] | None = None) -> PruneResult:
     _require_migrated(store, dry_run)
-    backend = open_backend(store)
+    backend = open_backend(store, read_only=dry_run)
     try:
         targets = list(dict.fromkeys(threads))
         if not targets:

@@ -9,8 +9,10 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from lgtt.escape import visible
 from lgtt.ops.diff import message_label
 from lgtt.refs import short_id
+from lgtt.render.console import safe
 
 STYLE = {"+": "green", "-": "red", "~": "yellow"}
 MAX_INLINE = 80
@@ -29,23 +31,23 @@ def _message_line(kind: str, path: str, msg: dict[str, Any], full: bool) -> Text
     shown = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False, default=str)
     if not full and len(shown) > MAX_VALUE:
         shown = shown[: MAX_VALUE - 1] + "…"
-    line = Text(f"{kind} ", STYLE[kind])
-    line.append(f"{path} ", "dim")
-    line.append(f"{message_label(msg)}: ", STYLE[kind] + " bold")
-    line.append(json.dumps(shown, ensure_ascii=False))
+    line = safe(f"{kind} ", STYLE[kind])
+    line.append(visible(f"{path} "), "dim")
+    line.append(visible(f"{message_label(msg)}: "), STYLE[kind] + " bold")
+    line.append(visible(json.dumps(shown, ensure_ascii=False)))
     return line
 
 
 def _text_diff(path: str, old: str, new: str, label: str) -> list[RenderableType]:
-    head = Text("~ ", STYLE["~"])
-    head.append(path, "bold")
+    head = safe("~ ", STYLE["~"])
+    head.append(visible(path), "bold")
     if label:
-        head.append(f"  ({label})", "dim")
+        head.append(visible(f"  ({label})"), "dim")
     out: list[RenderableType] = [head]
     for line in difflib.unified_diff(old.splitlines(), new.splitlines(), "old", "new", lineterm="", n=2):
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else \
             "cyan" if line.startswith("@@") else ""
-        out.append(Text("    " + line, style))
+        out.append(safe("    " + line, style))
     return out
 
 
@@ -61,17 +63,17 @@ def change_lines(changes: list[Any], full: bool = False) -> list[RenderableType]
                 len(c.old) > MAX_INLINE or len(c.new) > MAX_INLINE or "\n" in c.old + c.new):
             out.extend(_text_diff(c.path, c.old, c.new, label))
             continue
-        line = Text(f"{c.kind} ", STYLE[c.kind])
-        line.append(c.path, "bold")
+        line = safe(f"{c.kind} ", STYLE[c.kind])
+        line.append(visible(c.path), "bold")
         if label:
-            line.append(f"  ({label})", "dim")
+            line.append(visible(f"  ({label})"), "dim")
         line.append(": ")
         if c.kind == "~":
-            line.append(_short(c.old, full), "red")
+            line.append(visible(_short(c.old, full)), "red")
             line.append(" → ")
-            line.append(_short(c.new, full), "green")
+            line.append(visible(_short(c.new, full)), "green")
         else:
-            line.append(_short(c.new if c.kind == "+" else c.old, full), STYLE[c.kind])
+            line.append(visible(_short(c.new if c.kind == "+" else c.old, full)), STYLE[c.kind])
         out.append(line)
     return out
 
@@ -83,31 +85,31 @@ def _side(side: Any) -> str:
 
 
 def diff_view(d: Any, full: bool = False) -> Group:
-    parts: list[RenderableType] = [Text(f"diff {_side(d.a)} → {_side(d.b)}", "bold")]
+    parts: list[RenderableType] = [safe(f"diff {_side(d.a)} → {_side(d.b)}", "bold")]
     parts.extend(change_lines(d.changes, full))
-    parts.extend(Text(f"note: {n}", "dim italic") for n in d.notes)
-    parts.append(Text(d.summary, "bold" if d.changes else "green"))
+    parts.extend(safe(f"note: {n}", "dim italic") for n in d.notes)
+    parts.append(safe(d.summary, "bold" if d.changes else "green"))
     return Group(*parts)
 
 
 def compare_view(c: Any, full: bool = False) -> Group:
-    parts: list[RenderableType] = [Text(f"compare {c.a.thread_id} ({c.a.length} checkpoints on its path) with "
+    parts: list[RenderableType] = [safe(f"compare {c.a.thread_id} ({c.a.length} checkpoints on its path) with "
                                         f"{c.b.thread_id} ({c.b.length})", "bold")]
     same = f", {c.same_ids} of them the very same checkpoints" if c.same_ids else ""
-    parts.append(Text(f"common prefix: {c.common} checkpoint(s){same}"))
+    parts.append(safe(f"common prefix: {c.common} checkpoint(s){same}"))
     if c.identical:
-        parts.append(Text("the two paths are identical (same values and next at every position)", "green"))
+        parts.append(safe("the two paths are identical (same values and next at every position)", "green"))
     else:
         ids = " / ".join(short_id(i) if i else "(end)" for i in c.divergence_ids)
-        parts.append(Text(f"diverge at position {c.common}: {ids}", "magenta bold"))
+        parts.append(safe(f"diverge at position {c.common}: {ids}", "magenta bold"))
     for p in (c.a, c.b):
         nodes = ", ".join(p.nodes) or "(nothing)"
-        parts.append(Text(f"{p.thread_id} after it: {p.steps} checkpoint(s), nodes {nodes}; status {p.status}"))
+        parts.append(safe(f"{p.thread_id} after it: {p.steps} checkpoint(s), nodes {nodes}; status {p.status}"))
     if c.at_divergence is not None:
-        parts.append(Text(f"at the divergence point ({c.at_divergence.summary}):", "bold"))
+        parts.append(safe(f"at the divergence point ({c.at_divergence.summary}):", "bold"))
         parts.extend(change_lines(c.at_divergence.changes, full))
-    parts.append(Text(f"at the heads ({c.at_heads.summary}):", "bold"))
+    parts.append(safe(f"at the heads ({c.at_heads.summary}):", "bold"))
     parts.extend(change_lines(c.at_heads.changes, full))
     notes = c.notes + sorted(set((c.at_divergence.notes if c.at_divergence else []) + c.at_heads.notes))
-    parts.extend(Text(f"note: {n}", "dim italic") for n in notes)
+    parts.extend(safe(f"note: {n}", "dim italic") for n in notes)
     return Group(*parts)

@@ -8,6 +8,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from lgtt.render.console import safe
+
 
 def human(n: int | None) -> str:
     if n is None:
@@ -47,19 +49,19 @@ def stats_view(s: Any) -> Group:
         keys.add_column(col, justify="left" if col == "key" else "right", overflow="fold")
     for k in s.keys:
         keys.add_row(k.key, human(k.bytes), str(k.values), human(k.avg_bytes), human(k.max_bytes))
-    parts: list[Any] = [summary, threads, keys, Text(f"key sizes: {s.key_sizes_from}", style="dim")]
+    parts: list[Any] = [summary, threads, keys, safe(f"key sizes: {s.key_sizes_from}", style="dim")]
     if s.internal_keys:
         internal = ", ".join(f"{k.key} {human(k.bytes)}" for k in s.internal_keys[:8])
-        parts.append(Text(f"LangGraph internal channels: {internal}", style="dim"))
+        parts.append(safe(f"LangGraph internal channels: {internal}", style="dim"))
     return Group(*parts)
 
 
 def check_lines(report: Any) -> list[Text]:
-    out = [Text(p.line(), style="red") for p in report.problems]
-    out += [Text(f"note: {n}", style="dim") for n in report.notes]
+    out = [safe(p.line(), style="red") for p in report.problems]
+    out += [safe(f"note: {n}", style="dim") for n in report.notes]
     if report.ok:
-        out.append(Text(f"no problems in {report.threads} threads, {report.checkpoints} checkpoints", style="green"))
+        out.append(safe(f"no problems in {report.threads} threads, {report.checkpoints} checkpoints", style="green"))
     else:
-        out.append(Text(f"{len(report.problems)} problem(s) in {report.threads} threads, "
+        out.append(safe(f"{len(report.problems)} problem(s) in {report.threads} threads, "
                         f"{report.checkpoints} checkpoints", style="bold red"))
     return out

@@ -7,13 +7,19 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from lgtt.escape import json_safe
 from lgtt.jsonform import to_jsonable
 
 
 def emit(doc: Any, *, plain: bool = False) -> None:
-    """Write `doc`; `plain` means it holds only JSON types already (skips the value conversion)."""
+    """Write `doc`; `plain` means it holds only JSON types already (skips the value conversion).
+
+    Control, bidi and other invisible characters are written as \\u escapes (the same decoded
+    value), so neither a terminal nor a pager acts on them.
+    """
     indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(doc if plain else to_jsonable(doc), indent=indent, ensure_ascii=False) + "\n")
+    text = json.dumps(doc if plain else to_jsonable(doc), indent=indent, ensure_ascii=False)
+    sys.stdout.write(json_safe(text) + "\n")
 
 
 def emit_stream(items: Iterable[Any]) -> None:
@@ -22,7 +28,7 @@ def emit_stream(items: Iterable[Any]) -> None:
     out = sys.stdout
     first = True
     for item in items:
-        text = json.dumps(item, indent=indent, ensure_ascii=False)
+        text = json_safe(json.dumps(item, indent=indent, ensure_ascii=False))
         if indent:
             text = "  " + text.replace("\n", "\n  ")
         out.write(("[" if first else ",") + ("\n" if indent else ("" if first else " ")) + text)

@@ -6,9 +6,10 @@ import json
 import sys
 from typing import Any
 
-from rich.console import Console
+from lgtt.escape import visible
+from lgtt.render.console import SafeConsole
 
-_out = Console(highlight=False)
+_out = SafeConsole()
 
 
 def step_line(step: Any) -> None:
@@ -20,7 +21,7 @@ def step_line(step: Any) -> None:
         if sys.stdout.isatty():
             _out.print(text, style="red" if step.error else "yellow" if step.interrupted else "green")
         else:
-            print(text, flush=True)
+            print(visible(text), flush=True)
     except BrokenPipeError:  # the reader went away (e.g. `| head`): the run itself goes on
         pass
 
@@ -66,5 +67,6 @@ def outcome(result: Any, resume_cmd: str) -> None:
         _out.print(f"stopped before {', '.join(result.next)}: {head}", style="bold cyan")
         _out.print(f"continue with: {resume_cmd}")
     else:
-        print(f"failed: {result.error}", file=sys.stderr)
-        print(f"stopped at checkpoint {result.checkpoint_id}; fix the code, then retry with: {resume_cmd}", file=sys.stderr)
+        print(visible(f"failed: {result.error}"), file=sys.stderr)
+        print(visible(f"stopped at checkpoint {result.checkpoint_id}; fix the code, then retry with: {resume_cmd}"),
+              file=sys.stderr)

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Group
 from rich.table import Table
-from rich.text import Text
 
+from lgtt.render.console import console, safe
 from lgtt.render.health import human
 
 MAX_ROWS = 50  # threads listed; the summary always counts all of them
@@ -28,23 +28,23 @@ def prune_view(r: Any) -> Group:
                   str(p.blobs) if r.backend in ("postgres", "memory") else "-", human(p.bytes_freed))
     parts: list[Any] = [t]
     if len(changed) > MAX_ROWS:
-        parts.append(Text(f"… and {len(changed) - MAX_ROWS} more thread(s) (--json lists all)", style="dim"))
+        parts.append(safe(f"… and {len(changed) - MAX_ROWS} more thread(s) (--json lists all)", style="dim"))
     summary = (f"{verb}: {r.checkpoints_deleted} checkpoint(s), {r.writes_deleted} write(s)"
                + (f", {r.blobs_deleted} blob(s)" if r.backend in ("postgres", "memory") else "")
                + f"; about {human(r.bytes_freed)} of rows")
-    parts.append(Text(summary))
+    parts.append(safe(summary))
     if r.vacuum:
-        parts.append(Text(f"{r.vacuum}: database size {human(r.bytes_before)} -> {human(r.bytes_after)}"))
+        parts.append(safe(f"{r.vacuum}: database size {human(r.bytes_before)} -> {human(r.bytes_after)}"))
     elif r.dry_run:
-        parts.append(Text(f"database size {human(r.bytes_before)}: about {human(r.bytes_freed)} of it would become "
+        parts.append(safe(f"database size {human(r.bytes_before)}: about {human(r.bytes_freed)} of it would become "
                           "free space inside the database, reused by new rows (the file shrinks only with --vacuum)",
                           style="dim"))
     else:
         free = f"; {human(r.free_bytes_after)} of it is free space, reused by new rows" \
             if r.free_bytes_after is not None else "; the freed space is reused by new rows"
-        parts.append(Text(f"database size {human(r.bytes_before)} -> {human(r.bytes_after)}{free}", style="dim"))
+        parts.append(safe(f"database size {human(r.bytes_before)} -> {human(r.bytes_after)}{free}", style="dim"))
     if r.suggest_vacuum:
-        parts.append(Text(f"tip: add --vacuum to give the free space back to the file system "
+        parts.append(safe(f"tip: add --vacuum to give the free space back to the file system "
                           f"({'SQLite rewrites the file; the app waits meanwhile' if r.backend == 'sqlite' else 'plain VACUUM; --vacuum-full returns it to the OS but locks the tables'})",
                           style="yellow"))
     return Group(*parts)
@@ -65,7 +65,6 @@ def counter(label: str, unit: str) -> Iterator[Callable[[int], None]]:
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int], Callable[[int], None]]]:
     """A factory `start(total) -> advance(n)` drawing a rich progress bar on stderr."""
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -75,7 +74,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int], Callable[[int], None]]]
     )
 
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as prog:
+                  console=console(stderr=True), transient=True) as prog:
         def start(total: int) -> Callable[[int], None]:
             task = prog.add_task(label, total=total)
             return lambda n: prog.advance(task, n)

@@ -5,24 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from lgtt.escape import visible
 from lgtt.jsonform import to_jsonable
+from lgtt.render.console import console, safe
+
+__all__ = ["console", "threads_table", "timeline_table", "timeline_tree", "show_view", "fork_summary"]
 
 STATUS_STYLE = {"error": "bold red", "interrupted": "bold yellow", "pending": "cyan", "done": "green"}
 MAX_VALUE = 400
-
-
-def console() -> Console:
-    """Rich console: the terminal's width, or COLUMNS when set (Rich reads it); a pipe without
-    COLUMNS gets 160 columns (Rich would assume 80), so tables stay readable in logs."""
-    import os
-    import sys
-
-    return Console(soft_wrap=False, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 
 
 NARROW = 120
@@ -47,7 +41,7 @@ def threads_table(rows: list[Any], width: int | None = None) -> Table:
     t.add_column("next", overflow="ellipsis")  # wrapped at ", "; a name too long is shortened, never split
     for r in rows:
         t.add_row(r.thread_id, str(r.checkpoints), stamp(r.updated_at),
-                  "" if r.step is None else str(r.step), Text(r.status, STATUS_STYLE.get(r.status, "")),
+                  "" if r.step is None else str(r.step), safe(r.status, STATUS_STYLE.get(r.status, "")),
                   ", ".join(r.next))
     return t
 
@@ -73,15 +67,15 @@ def timeline_table(tl: Any, entries: list[Any], hidden: int, width: int | None =
     for e in entries:
         flags = []
         if e.errors:
-            flags.append(Text(f"error×{e.errors}", "bold red"))
+            flags.append(safe(f"error×{e.errors}", "bold red"))
         if e.interrupts:
-            flags.append(Text(f"interrupt×{e.interrupts}", "bold yellow"))
+            flags.append(safe(f"interrupt×{e.interrupts}", "bold yellow"))
         if getattr(e, "next_incomplete", False):
-            flags.append(Text("next needs --graph", "dim"))
+            flags.append(safe("next needs --graph", "dim"))
         if e.children > 1:
-            flags.append(Text(f"splits→{e.children}", "magenta"))
+            flags.append(safe(f"splits→{e.children}", "magenta"))
         for sg in e.subgraphs:
-            flags.append(Text(f"subgraph {sg['ns']} ({sg['checkpoints']})", "blue"))
+            flags.append(safe(f"subgraph {sg['ns']} ({sg['checkpoints']})", "blue"))
         branch = (f"{e.branch}{'*' if e.on_head_path else ''}",) if branched else ()
         t.add_row(str(e.index), e.short_id, *branch, clock(e.created_at, with_date),
                   "" if e.step is None else str(e.step), e.source,
@@ -96,11 +90,11 @@ def timeline_tree(tl: Any) -> Tree:
     holder: dict[str, Tree] = {}
     first_child: dict[str, str] = {}
     for e in tl.entries:
-        label = Text(f"{e.index} {e.short_id} step {e.step} {e.source}")
+        label = safe(f"{e.index} {e.short_id} step {e.step} {e.source}")
         if e.nodes:
-            label.append(f" by {', '.join(e.nodes)}", "cyan")
+            label.append(visible(f" by {', '.join(e.nodes)}"), "cyan")
         if e.next:
-            label.append(f" → {', '.join(e.next)}", "dim")
+            label.append(visible(f" → {', '.join(e.next)}"), "dim")
         if e.on_head_path:
             label.stylize("bold")
         p = e.parent_id
@@ -125,13 +119,13 @@ def value_text(value: Any, full: bool) -> str:
 def show_view(view: Any, *, full: bool, internal: bool) -> list[Any]:
     """Renderables for `lgtt show`."""
     kind = "live view" if view.live else "as recorded"
-    head = Text.assemble((f"thread {view.thread_id}", "bold"), f"  checkpoint {view.index} ",
-                         (view.checkpoint_id, "dim"), f"  ({kind})")
+    head = Text.assemble((visible(f"thread {view.thread_id}"), "bold"), f"  checkpoint {view.index} ",
+                         (visible(view.checkpoint_id), "dim"), f"  ({kind})")
     out: list[Any] = [head]
     meta = view.metadata
     from lgtt.render.times import stamp
 
-    out.append(Text(f"step {meta.get('step')}  source {meta.get('source')}  created {stamp(view.created_at)}  "
+    out.append(safe(f"step {meta.get('step')}  source {meta.get('source')}  created {stamp(view.created_at)}  "
                     f"parent {view.parent_id or '-'}"))
     vals = Table(title="values", title_justify="left", show_header=True)
     vals.add_column("key", style="bold")
@@ -142,12 +136,12 @@ def show_view(view: Any, *, full: bool, internal: bool) -> list[Any]:
         as_json = to_jsonable(v)
         vals.add_row(k, message_text(as_json, full) if is_message_list(as_json) else value_text(v, full))
     for k in view.not_rebuilt:
-        vals.add_row(k, Text("(DeltaChannel: not rebuilt without --graph)", "yellow"))
+        vals.add_row(k, safe("(DeltaChannel: not rebuilt without --graph)", "yellow"))
     if internal:
         for k, v in view.internal.items():
-            vals.add_row(Text(k, "dim"), value_text(v, full))
+            vals.add_row(safe(k, "dim"), value_text(v, full))
     out.append(vals)
-    out.append(Text(f"next: {', '.join(view.next) if view.next else '(nothing: done)'}"))
+    out.append(safe(f"next: {', '.join(view.next) if view.next else '(nothing: done)'}"))
     if view.tasks:
         tt = Table(title="tasks", title_justify="left")
         for col in ("id", "name", "state", "error / interrupt"):
@@ -165,9 +159,9 @@ def show_view(view: Any, *, full: bool, internal: bool) -> list[Any]:
             if internal or not w["channel"].startswith(("branch:", "join:")):
                 wt.add_row(w["task_id"][:8], w["channel"], value_text(w["value"], full))
         out.append(wt)
-    out.append(Text("metadata: " + value_text(meta, full), "dim"))
+    out.append(safe("metadata: " + value_text(meta, full), "dim"))
     for note in view.notes:
-        out.append(Text("note: " + note, "yellow"))
+        out.append(safe("note: " + note, "yellow"))
     return out
 
 
@@ -175,13 +169,13 @@ def fork_summary(result: Any, resume_cmd: str) -> Text:
     """What `lgtt fork` made, and how to go on."""
     src = result.forked_from
     out = Text()
-    out.append(f"forked {src['thread_id']} at {src['index']} ({src['checkpoint_id']})\n", "bold")
-    out.append(f"  new thread  {result.thread_id}  ({result.copied} checkpoints copied)\n")
+    out.append(visible(f"forked {src['thread_id']} at {src['index']} ({src['checkpoint_id']})") + "\n", "bold")
+    out.append(visible(f"  new thread  {result.thread_id}  ({result.copied} checkpoints copied)") + "\n")
     if getattr(result, "checkpoint_ns", ""):
-        out.append(f"  namespace   {result.checkpoint_ns}  (resuming continues inside this subgraph)\n")
-    out.append(f"  head        {result.checkpoint_id}  step {result.step}\n")
-    out.append(f"  next        {', '.join(result.next) or '(nothing: done)'}\n")
+        out.append(visible(f"  namespace   {result.checkpoint_ns}  (resuming continues inside this subgraph)") + "\n")
+    out.append(visible(f"  head        {result.checkpoint_id}  step {result.step}") + "\n")
+    out.append(visible(f"  next        {', '.join(result.next) or '(nothing: done)'}") + "\n")
     if result.edited:
-        out.append(f"  edited      {', '.join(result.edited)}\n", "yellow")
-    out.append(f"resume with: {resume_cmd}", "green")
+        out.append(visible(f"  edited      {', '.join(result.edited)}") + "\n", "yellow")
+    out.append(visible(f"resume with: {resume_cmd}"), "green")
     return out

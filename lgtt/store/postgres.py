@@ -122,6 +122,17 @@ NODE_NAMES_SQL = """
 SELECT DISTINCT k FROM checkpoints,
     jsonb_object_keys(CASE WHEN jsonb_typeof(metadata -> 'writes') = 'object' THEN metadata -> 'writes' END) AS k
 """
+WRITE_PRIVILEGES_SQL = """
+SELECT current_user AS role, pg_is_in_recovery() AS standby,
+       array_remove(ARRAY[
+         CASE WHEN NOT (has_table_privilege('checkpoints', 'INSERT') AND has_table_privilege('checkpoints', 'UPDATE'))
+              THEN 'checkpoints' END,
+         CASE WHEN NOT (has_table_privilege('checkpoint_writes', 'INSERT')
+                        AND has_table_privilege('checkpoint_writes', 'UPDATE')) THEN 'checkpoint_writes' END,
+         CASE WHEN NOT (has_table_privilege('checkpoint_blobs', 'INSERT')
+                        AND has_table_privilege('checkpoint_blobs', 'UPDATE')) THEN 'checkpoint_blobs' END
+       ], NULL) AS missing
+"""
 LATEST_FORK_SQL = """
 SELECT thread_id FROM checkpoints WHERE metadata ? 'lgtt_fork'
 ORDER BY checkpoint_id DESC LIMIT 1
@@ -384,7 +395,20 @@ class PostgresStore:
         from lgtt.store.postgres_write import PostgresWriter
 
         self.require_migrated()
+        self.ensure_writable()
         return PostgresWriter(self.url, self.serde)
+
+    def ensure_writable(self) -> None:
+        """Refuse, before anything runs, when this role or server cannot write the checkpoint tables."""
+        row = self.conn.execute(WRITE_PRIVILEGES_SQL).fetchone()
+        if row["standby"]:
+            raise LgttError(f"{self.display} is a read-only standby (in recovery)",
+                            "reads work; connect to the primary to fork or resume. Nothing was run or changed")
+        if row["missing"]:
+            raise LgttError(f"the PostgreSQL role {row['role']} cannot write {', '.join(row['missing'])} "
+                            "(no INSERT or UPDATE privilege)",
+                            "reads work with SELECT; fork, resume, prune and delete need INSERT, UPDATE and DELETE "
+                            "on checkpoints, checkpoint_writes and checkpoint_blobs. Nothing was run or changed")
 
     def latest_fork(self) -> str | None:
         """The thread of the newest fork checkpoint lgtt wrote, if any."""
@@ -397,6 +421,7 @@ class PostgresStore:
         from langgraph.checkpoint.postgres import PostgresSaver
 
         self.require_migrated()
+        self.ensure_writable()
         conn = connect(self.url, read_only=False)
         try:
             yield PostgresSaver(conn, serde=self.serde)
@@ -411,6 +436,7 @@ class PostgresStore:
         from psycopg.rows import dict_row
 
         self.require_migrated()
+        self.ensure_writable()
         conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
         try:
             yield AsyncPostgresSaver(conn, serde=self.serde)

@@ -121,14 +121,43 @@ def connect_readonly(path: str) -> sqlite3.Connection:
         conn.close()
         if "not a database" in str(exc) or "malformed" in str(exc):
             raise LgttError(f"{path} is not a SQLite database", "pass the checkpoint database your app's SqliteSaver writes") from None
-        if "unable to open" in str(exc) and not os.access(p.parent, os.W_OK):
-            # A WAL database in a folder we cannot write: read the main file as it is.
-            conn = sqlite3.connect(f"file:{quote(str(p.resolve()))}?immutable=1", uri=True, check_same_thread=False)
-            conn.execute(TABLES_SQL).fetchall()
+        if ("unable to open" in str(exc) or "readonly" in str(exc)) and not os.access(p.parent, os.W_OK):
+            conn = _open_in_read_only_folder(p)
             deadline.apply_sqlite(conn)
             return conn
         raise LgttError(f"cannot open {path}: {exc}", "check the file's permissions") from None
     deadline.apply_sqlite(conn)
+    return conn
+
+
+def _open_in_read_only_folder(p: Path) -> sqlite3.Connection:
+    """A WAL database whose -shm index this user cannot create or write (read-only file and folder).
+
+    Without a -wal file (or an empty one) the main file is the whole database: read it immutable.
+    A -wal file holding transactions is read from a private copy of the two files, so the newest
+    checkpoints are there as LangGraph sees them; the original is never touched.
+    """
+    wal = Path(f"{p}-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        target = p
+    else:
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="lgtt-ro-copy-"))
+        atexit.register(shutil.rmtree, folder, True)
+        target = folder / p.name
+        shutil.copyfile(p, target)
+        shutil.copyfile(wal, f"{target}-wal")
+    mode = "immutable=1" if target == p else "mode=ro"
+    conn = sqlite3.connect(f"file:{quote(str(target.resolve()))}?{mode}", uri=True, check_same_thread=False)
+    try:
+        conn.execute(TABLES_SQL).fetchall()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise LgttError(f"cannot read {p} in a read-only folder: {exc}",
+                        "copy the database (and its -wal file) to a folder you can write") from None
     return conn
 
 
@@ -317,9 +346,10 @@ class SqliteStore:
 
     def writer(self) -> Any:
         """A read-write connection for destructive commands (fork, prune, delete)."""
-        from lgtt.store.sqlite_write import SqliteWriter
+        from lgtt.store.sqlite_write import SqliteWriter, ensure_writable
 
         self.require_migrated()
+        ensure_writable(self.path)
         return SqliteWriter(self.path, self.serde, self.has_task_path)
 
     def require_migrated(self) -> None:
@@ -336,9 +366,10 @@ class SqliteStore:
         """The official SqliteSaver on a read-write connection, for running the graph (no setup: the tables exist)."""
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        from lgtt.store.sqlite_write import connect_readwrite
+        from lgtt.store.sqlite_write import connect_readwrite, ensure_writable
 
         self.require_migrated()
+        ensure_writable(self.path)
         conn = connect_readwrite(self.path, manual_transactions=False)
         saver = SqliteSaver(conn, serde=self.serde)
         saver.is_setup = True
@@ -354,9 +385,10 @@ class SqliteStore:
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-        from lgtt.store.sqlite_write import BUSY_TIMEOUT_MS
+        from lgtt.store.sqlite_write import BUSY_TIMEOUT_MS, ensure_writable
 
         self.require_migrated()
+        ensure_writable(self.path)
         conn = await aiosqlite.connect(f"file:{quote(str(Path(self.path).resolve()))}?mode=rw", uri=True)
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         saver = AsyncSqliteSaver(conn, serde=self.serde)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -53,6 +54,41 @@ def connect_readwrite(path: str, *, manual_transactions: bool = True) -> sqlite3
     return conn
 
 
+def cannot_write(exc: sqlite3.Error) -> LgttError:
+    """Why the write lock could not be taken, and what to do; nothing has run or changed yet."""
+    if "readonly" in str(exc) or "read-only" in str(exc):
+        return LgttError(f"cannot write the database ({exc}): the file or its folder is read-only for this user",
+                         "reads work; fork, resume, prune and delete need write access to the file and its "
+                         "folder. Nothing was run or changed")
+    return LgttError(f"cannot lock the database for writing ({exc})",
+                     "another process holds the write lock: retry when the app is idle. Nothing was run or changed")
+
+
+def ensure_writable(path: str) -> None:
+    """Take and release the write lock, so a command fails before running any node if it cannot write."""
+    import os
+
+    try:
+        conn = connect_readwrite(path)
+    except sqlite3.Error as exc:
+        raise cannot_write(exc) from None
+    try:
+        # SQLite opens a write-protected file read-only without a word, and BEGIN IMMEDIATE still
+        # succeeds: the first write would fail, after the graph's node ran. Check what it needs.
+        folder = os.path.dirname(os.path.abspath(path))
+        wal = conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+        side = [f"{path}-wal", f"{path}-shm"] if wal else []
+        if not os.access(path, os.W_OK) or not (os.access(folder, os.W_OK) or
+                                                (side and all(os.access(f, os.W_OK) for f in side))):
+            raise cannot_write(sqlite3.OperationalError("attempt to write a readonly database"))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise cannot_write(exc) from None
+    finally:
+        conn.close()
+
+
 class _TxSqliteSaver(SqliteSaver):
     """The official saver, writing inside the caller's open transaction (it never commits)."""
 
@@ -79,13 +115,17 @@ class SqliteWriter:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise LgttError(f"cannot lock the database for writing: {exc}", "retry when the app is idle") from None
+            raise cannot_write(exc) from None
         try:
             yield
+            self.conn.execute("COMMIT")
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (disk full, I/O error): a failing ROLLBACK
+            # ("no transaction is active") must not hide the error that caused it.
+            if self.conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
 
     def thread_exists(self, thread_id: str) -> bool:
         return self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchone() is not None
