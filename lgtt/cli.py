@@ -683,6 +683,8 @@ def resume(
         interactive = sys.stdin.isatty() and not as_json
         args = dict(input=_json_opt("--input", input_), answer=_answer_opt(answer),
                     config=_json_opt("--config", config), context=_json_opt("--context", context))
+        if args["config"] is not None and not isinstance(args["config"], dict):
+            raise UsageError("--config must be a JSON object of configurable keys", "e.g. --config '{\"user_id\": \"u1\"}'")
         picked = None
         if thread is None:  # say which thread before running it
             from lgtt.ops.resume import pick_thread

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
@@ -24,8 +25,19 @@ class DbSpec:
 
 _PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 # libpq key=value connection strings: "host=db dbname=app user=me password=…"
-_DSN_KEY = re.compile(r"^\s*(host|hostaddr|port|dbname|user|password|passfile|service|sslmode|options|"
-                      r"application_name|connect_timeout|target_session_attrs)\s*=", re.IGNORECASE)
+_DSN_START = re.compile(r"^\s*([a-z_]+)\s*=", re.IGNORECASE)
+
+
+def _is_dsn(spec: str) -> bool:
+    """Whether `spec` starts with a libpq connection keyword (`host=`, `dbname=`, `sslmode=`, …)."""
+    m = _DSN_START.match(spec)
+    if not m:
+        return False
+    from psycopg import pq
+
+    return m.group(1).lower() in {d.keyword.decode() for d in pq.Conninfo.get_defaults()}
+
+
 _SECRETS: set[str] = set()
 _PCT = re.compile(r"%[0-9A-Fa-f]{2}")
 
@@ -74,17 +86,21 @@ def _parse_dsn(spec: str) -> DbSpec:
     from psycopg import ProgrammingError
     from psycopg.conninfo import conninfo_to_dict
 
-    found = _PASSWORD_IN_DSN.search(spec)
-    if found:
+    for found in _PASSWORD_IN_DSN.finditer(spec):
         _remember(found.group(2).strip("'"))
     try:
         params = conninfo_to_dict(spec)
     except ProgrammingError as exc:
         raise UsageError(f"malformed PostgreSQL connection string {redact(spec)!r} ({redact(str(exc))})",
                          "use key=value pairs, e.g. host=localhost dbname=app user=me") from None
-    if params.get("password"):
-        _remember(str(params["password"]))
+    _remember_params(params)
     return DbSpec("postgres", spec)
+
+
+def _remember_params(params: dict) -> None:
+    for key, value in params.items():
+        if value and any(word in key for word in ("password", "secret", "scram_")):
+            _remember(str(value))
 
 
 def parse_db(spec: str) -> DbSpec:
@@ -107,8 +123,12 @@ def parse_db(spec: str) -> DbSpec:
                 f"malformed PostgreSQL URL {redact(spec)!r} (no host)",
                 "use postgresql://user[:password]@host[:port]/dbname",
             )
+        with contextlib.suppress(Exception):  # a password in the query string (?password=…)
+            from psycopg.conninfo import conninfo_to_dict
+
+            _remember_params(conninfo_to_dict(url))
         return DbSpec("postgres", url)
-    if _DSN_KEY.match(spec):
+    if _is_dsn(spec):
         return _parse_dsn(spec)
     if spec.startswith("sqlite:///"):
         return DbSpec("sqlite", spec[len("sqlite:///") :] or ":memory:")
@@ -123,7 +143,9 @@ def parse_db(spec: str) -> DbSpec:
     return DbSpec("sqlite", spec)
 
 
-_PASSWORD_IN_DSN = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+# password, sslpassword, oauth_client_secret, scram keys: in key=value strings and URL queries
+_PASSWORD_IN_DSN = re.compile(r"((?:password|secret|scram_client_key|scram_server_key)\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)",
+                              re.IGNORECASE)
 
 
 def redact(text: str) -> str:

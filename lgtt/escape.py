@@ -41,6 +41,8 @@ def _escape_char(m: re.Match[str]) -> str:
 
 def visible(text: str, *, one_line: bool = False) -> str:
     """`text` with control/invisible characters escaped; `one_line` also escapes \\n and \\t."""
+    if text.isprintable():  # C-speed: no control, format, separator or surrogate character at all
+        return text
     pattern = _UNSAFE_LINE if one_line else _UNSAFE
     if pattern.search(text) is None:
         return text
@@ -49,7 +51,7 @@ def visible(text: str, *, one_line: bool = False) -> str:
 
 def has_unsafe(text: str) -> bool:
     """Whether `visible` would change `text` (newlines and tabs allowed)."""
-    return _UNSAFE.search(text) is not None
+    return not text.isprintable() and _UNSAFE.search(text) is not None
 
 
 def json_safe(doc: str) -> str:
@@ -58,6 +60,8 @@ def json_safe(doc: str) -> str:
     `json.dumps(ensure_ascii=False)` escapes C0 only; DEL, C1, bidi controls and lone surrogates
     would be written raw, and a terminal or `less` showing the JSON would act on them.
     """
+    if doc.isascii() and "\x7f" not in doc:  # isascii is O(1); C0 is escaped by json.dumps already
+        return doc
     if _UNSAFE.search(doc) is None:
         return doc
 

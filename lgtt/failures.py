@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 
-from lgtt.errors import LgttError
+from lgtt.errors import LgttError, UsageError
 
 CHECK_HINT = "run `lgtt check` to find the damaged rows"
 
@@ -97,6 +97,8 @@ def explain(exc: BaseException) -> LgttError:
     if isinstance(exc, MemoryError):
         return LgttError("out of memory", "a stored value may be huge: `lgtt stats` shows the largest "
                          "checkpoints; try `show --key KEY`")
+    if isinstance(exc, OverflowError) and "too large to convert" in msg:  # an option bound into SQL
+        return UsageError(f"a number you passed is too large ({msg})", "use a smaller value")
     if isinstance(exc, OverflowError):
         return LgttError(f"a number is out of range ({msg or kind})", "check the numbers you passed; "
                          f"if they are fine, {CHECK_HINT}")

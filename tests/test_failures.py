@@ -99,6 +99,11 @@ def test_password_with_special_characters_parses_as_typed():
     spec = parse_db(dsn)
     assert spec.kind == "postgres" and conninfo_to_dict(spec.target)["password"] == PASSWORD
     assert "p/ss" not in spec.display and "password=***" in spec.display
+    spec = parse_db("sslmode=disable host=db.example sslpassword='key pass' dbname=app")  # any libpq keyword first
+    assert spec.kind == "postgres" and "key pass" not in spec.display
+    parse_db("postgresql://db.example/app?password=query-secret&sslmode=disable")
+    assert "query-secret" not in scrub("libpq said: password=query-secret rejected; query-secret")
+    assert parse_db("results=1.sqlite").kind == "sqlite"  # not a libpq keyword: a file name
 
 
 @pytest.fixture
@@ -363,6 +368,9 @@ def test_bad_inputs_exit_2_with_a_line(tmp_path):
     db = str(tmp_path / "db.sqlite")
     for age in ("999999999d", "99999999999999999999h"):
         one_line(lgtt("--db", db, "prune", "--older-than", age, "--dry-run"), "--older-than", code=2)
+    one_line(lgtt("--db", db, "stats", "--top", "99999999999999999999"), "too large", code=2)
+    one_line(lgtt("--db", db, "--graph", "sample_graphs/steps.py:graph", "resume", "steps-1", "--config", "[1]"),
+             "--config must be a JSON object", code=2)
     exits = tmp_path / "exits.py"
     exits.write_text("import sys\nsys.exit(3)\n")
     one_line(lgtt("--db", db, "--graph", f"{exits}:graph", "show", "steps-1"), "sys.exit(3)")

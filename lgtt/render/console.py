@@ -27,30 +27,30 @@ class SafeConsole(Console):
     no control character from the data reaches the terminal even then (only Rich's own styling).
     """
 
-    _depth = threading.local()
-
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("markup", False)
         kwargs.setdefault("emoji", False)
         kwargs.setdefault("highlight", False)
         super().__init__(**kwargs)
+        self._depth = threading.local()  # per thread: Live/Status refresh from their own thread
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(visible(text), **kwargs)
 
     def render(self, renderable: RenderableType, options: Any = None) -> Iterable[Segment]:
-        if getattr(self._depth, "n", 0):
-            yield from super().render(renderable, options)
-            return
+        if getattr(self._depth, "n", 0):  # a nested render: the outermost one escapes its segments
+            return super().render(renderable, options)
+        return self._escaped(super().render(renderable, options))
+
+    def _escaped(self, segments: Iterable[Segment]) -> Iterable[Segment]:
         self._depth.n = 1
         try:
-            for seg in super().render(renderable, options):
+            for seg in segments:
                 if seg.control is None and has_unsafe(seg.text):
                     seg = Segment(visible(seg.text), seg.style, None)
                 yield seg
         finally:
             self._depth.n = 0
-
 
 def console(*, stderr: bool = False) -> SafeConsole:
     """The console for views; wide when piped (Rich would assume 80 columns), so tables stay readable in logs."""
