@@ -7,14 +7,12 @@ from typing import Any
 
 import orjson
 
+from lgtt.escape import json_safe, visible
+
 
 def _safe(text: Any) -> str:
     """Checkpoint text with control and format characters (ESC, C1, bidi overrides…) shown as escapes."""
-    s = str(text)
-    if s.isprintable():
-        return s
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
-                   for c in s)
+    return visible(str(text), one_line=True)
 
 
 def event_line(event: Any) -> str:
@@ -46,7 +44,7 @@ def printer(as_json: bool):
 
     def emit(event: Any) -> None:
         if as_json:
-            sys.stdout.write(orjson.dumps(event.to_json()).decode() + "\n")
+            sys.stdout.write(json_safe(orjson.dumps(event.to_json()).decode()) + "\n")
         else:
             sys.stdout.write(event_line(event) + "\n")
         sys.stdout.flush()
