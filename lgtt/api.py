@@ -197,7 +197,7 @@ class Debugger:
             parent = None
             if view_a.parent_id is not None:
                 parent = self.show(thread_a, self.resolve(thread_a, view_a.parent_id)[0], json_values=True)
-            return diff_views(parent, view_a, internal=internal)
+            return diff_views(parent, view_a, internal=internal, step=True)
         thread_b, ib, _ = self.resolve_pair(thread_id, str(b))
         return diff_views(view_a, self.show(thread_b, ib, json_values=True), internal=internal)
 

@@ -311,10 +311,14 @@ def timeline(
             emit([e.to_json() for e in rows], plain=True)
             if hidden:
                 _err(f"{hidden} older row(s) not shown; pass --all")
+            for note in tl.notes:
+                _err(f"note: {note}")
             return
         from lgtt.render.tables import console, timeline_table, timeline_tree
 
         console().print(timeline_tree(tl) if tree else timeline_table(tl, rows, hidden))
+        for note in tl.notes:
+            _err(f"note: {note}")
 
 
 def _recent_threads_hint(st: State, n: int = 5) -> str:
@@ -351,10 +355,11 @@ def show(
     with handled(ctx) as st:
         view = st.open().show(thread, ref, ns)
         if key is not None:
-            if key not in view.values and not (internal and key in view.internal):
-                keys = ", ".join(view.values) or "(none)"
+            state = view.values if isinstance(view.values, dict) else {}
+            if key not in state and not (internal and key in view.internal):
+                keys = ", ".join(state) or "(none: the state is one value)"
                 raise LgttError(f"no state key {key!r} at this checkpoint", f"keys: {keys}")
-            value = view.values.get(key, view.internal.get(key))
+            value = state.get(key, view.internal.get(key))
             from lgtt.render.jsonout import emit
 
             emit(value)

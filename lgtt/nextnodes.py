@@ -21,17 +21,50 @@ JOIN = "join:"
 Triggers = Mapping[str, Sequence[str]]
 
 
-def inferred_triggers(channels: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Node -> trigger channels, from the channel names LangGraph's StateGraph creates."""
+def inferred_triggers(channels: Iterable[str], entry: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Node -> trigger channels, from the channel names LangGraph's StateGraph creates (every
+    StateGraph node has a `branch:to:X` trigger, a node behind a waiting edge also its `join:`
+    channel). `entry`: the node `__start__` triggers (a functional API entrypoint's name)."""
     nodes: dict[str, set[str]] = {}
     for chan in channels:
         if chan == START:
-            nodes.setdefault(START, set()).add(chan)
+            nodes.setdefault(entry or START, set()).add(chan)
         elif chan.startswith(BRANCH):
             nodes.setdefault(chan[len(BRANCH) :], set()).add(chan)
         elif chan.startswith(JOIN) and chan.count(":") >= 2:
-            nodes.setdefault(chan.rsplit(":", 1)[1], set()).add(chan)
+            target = chan.rsplit(":", 1)[1]
+            nodes.setdefault(target, set()).update((chan, BRANCH + target))
     return {name: tuple(sorted(nodes[name])) for name in sorted(nodes)}
+
+
+ENTRY_UNKNOWN = ("the graph's entry point is not recorded yet: with the functional API (@entrypoint) `next` is the "
+                 "entrypoint's name, not __start__, and the values are its return value; pass --graph to know")
+FUNCTIONAL_CHANNELS = ("__end__", "__previous__")
+NOT_NODES = ("__input__", "__interrupt__")
+
+
+def thread_entry(rows: Iterable[Bookkeeping]) -> str | None:
+    """The node `__start__` triggers, as recorded in any checkpoint's `versions_seen`:
+    `__start__` for a StateGraph, the entrypoint's name for the functional API; None when no
+    checkpoint tells."""
+    for row in rows:
+        for name, seen in row.versions_seen.items():
+            if name not in NOT_NODES and START in (seen or {}):
+                return name
+    return None
+
+
+def entry_from_task_paths(paths: Iterable[str]) -> str | None:
+    """The entry node named by a pending write's task path `~__pregel_pull, NAME` of the first step."""
+    for path in paths:
+        parts = [p.strip() for p in (path or "").split(",")]
+        if len(parts) == 2 and parts[0] == "~__pregel_pull":
+            return parts[1]
+    return None
+
+
+def is_functional(row: Bookkeeping, entry: str | None) -> bool:
+    return (entry is not None and entry != START) or any(c in row.channel_versions for c in FUNCTIONAL_CHANNELS)
 
 
 def graph_triggers(graph: Any) -> dict[str, tuple[str, ...]]:
@@ -57,6 +90,10 @@ def _available(chan: str, row: Bookkeeping) -> bool:
         return False
     if chan.startswith(JOIN):
         return _barrier_complete(chan, row.internal.get(chan))
+    if chan.startswith(BRANCH):  # a deferred node's LastValueAfterFinish holds (value, finished)
+        value = row.internal.get(chan)
+        if isinstance(value, (list, tuple)) and len(value) == 2 and isinstance(value[1], bool):
+            return value[1]
     return True
 
 
@@ -92,11 +129,12 @@ def send_targets(row: Bookkeeping) -> list[str]:
     return out
 
 
-def next_nodes(row: Bookkeeping, triggers: Triggers | None = None) -> list[str]:
-    """The node names of the tasks that run from `row`, as `StateSnapshot.next` lists them."""
+def next_nodes(row: Bookkeeping, triggers: Triggers | None = None, entry: str | None = None) -> list[str]:
+    """The node names of the tasks that run from `row`, as `StateSnapshot.next` lists them.
+    `entry` (without the graph): the node `__start__` triggers, see `thread_entry`."""
     sends = send_targets(row)
     if triggers is None:
-        triggers = inferred_triggers(row.channel_versions)
+        triggers = inferred_triggers(row.channel_versions, entry)
     else:  # LangGraph drops packets addressed to nodes the graph does not have
         sends = [n for n in sends if n in triggers]
     out = list(sends)

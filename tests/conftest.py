@@ -138,3 +138,15 @@ def scenario_module(thread_id: str) -> Any:
 
 DEMO_THREADS = ["chat-1", "steps-1", "hitl-1", "hitl-2", "subgraph-1", "fanout-1",
                 "pydantic-1", "failing-1", "delta-1"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from corpus.counts import reset  # the differential corpus's check counter (tests/corpus)
+
+    reset()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from corpus.counts import summary
+
+    summary(terminalreporter)

@@ -79,7 +79,8 @@ def json_patch(a: Any, b: Any, path: tuple[Any, ...] = ()) -> list[dict[str, Any
 # -- the human view ----------------------------------------------------------------------------------
 @dataclass
 class Change:
-    """One line of the readable diff: `+` added, `-` removed, `~` changed."""
+    """One line of the readable diff: `+` added, `-` removed, `~` changed, `=` written with the
+    value it had (a step's diff only)."""
 
     kind: str
     path: str
@@ -166,10 +167,13 @@ def _message_changes(a: list[dict[str, Any]], b: list[dict[str, Any]], path: str
 def summarize(cs: list[Change]) -> dict[str, int]:
     """Counts for the one-line summary: top-level keys and messages."""
     counts = {"keys_added": 0, "keys_removed": 0, "keys_changed": 0,
-              "messages_added": 0, "messages_removed": 0, "messages_edited": 0}
+              "messages_added": 0, "messages_removed": 0, "messages_edited": 0, "keys_rewritten": 0}
     changed_keys: set[str] = set()
     edited: set[Any] = set()
     for c in cs:
+        if c.kind == "=":
+            counts["keys_rewritten"] += 1
+            continue
         top = c.path.split(".", 1)[0].split("[", 1)[0]
         if c.message is not None:
             if c.kind == "+" and c.new is c.message:
@@ -191,11 +195,14 @@ def summary_line(counts: dict[str, int]) -> str:
     parts = []
     for name, noun in (("keys_changed", "key changed"), ("keys_added", "key added"),
                        ("keys_removed", "key removed"), ("messages_added", "message added"),
-                       ("messages_removed", "message removed"), ("messages_edited", "message edited")):
+                       ("messages_removed", "message removed"), ("messages_edited", "message edited"),
+                       ("keys_rewritten", "key rewritten")):
         n = counts.get(name, 0)
         if n:
             word, verb = noun.split(" ")
             parts.append(f"{n} {word}{'' if n == 1 else 's'} {verb}")
+    if parts and all(n.startswith("keys_rewritten") or not counts.get(n) for n in counts):
+        return "no changes (" + ", ".join(parts) + " with the same value)"
     return ", ".join(parts) if parts else "no changes"
 
 
@@ -241,8 +248,10 @@ def view_values(view: Any, internal: bool = False) -> dict[str, Any]:
     return values
 
 
-def diff_views(a: Any, b: Any, *, internal: bool = False) -> Diff:
-    """Diff of two CheckpointViews (`a` None: an empty state before the first checkpoint)."""
+def diff_views(a: Any, b: Any, *, internal: bool = False, step: bool = False) -> Diff:
+    """Diff of two CheckpointViews (`a` None: an empty state before the first checkpoint).
+    `step`: `a` is `b`'s parent, so keys `b`'s step wrote with an unchanged value are listed too
+    (kind `=`, a JSON Patch `test`), by the one definition of "changed" the timeline uses."""
     va = view_values(a, internal) if a is not None else {}
     vb = view_values(b, internal)
     left_out = sorted(set(getattr(a, "not_rebuilt", []) or []) | set(b.not_rebuilt or []))
@@ -256,5 +265,35 @@ def diff_views(a: Any, b: Any, *, internal: bool = False) -> Diff:
     if a is None:
         notes.append("first checkpoint of the thread: compared with an empty state")
     side_a = Side(a.thread_id, a.index, a.checkpoint_id) if a is not None else Side(b.thread_id, None, None)
-    return Diff(side_a, Side(b.thread_id, b.index, b.checkpoint_id), json_patch(va, vb), changes(va, vb),
-                notes, left_out)
+    ops, cs = json_patch(va, vb), changes(va, vb)
+    if step and getattr(b, "book", None) is not None:
+        _rewritten(b, a, vb, ops, cs, left_out)
+    return Diff(side_a, Side(b.thread_id, b.index, b.checkpoint_id), ops, cs, notes, left_out)
+
+
+def top_key(path: str) -> str:
+    """The state key a JSON Pointer starts with (`ROOT` for the whole value)."""
+    from lgtt.ops.channels import ROOT
+
+    if path == "":
+        return ROOT
+    return path.split("/")[1].replace("~1", "/").replace("~0", "~")
+
+
+def _rewritten(b: Any, a: Any, vb: Any, ops: list[dict[str, Any]], cs: list[Change], left_out: list[str]) -> None:
+    """Add `test` ops / `=` changes for keys the step wrote that kept their value."""
+    from lgtt.ops.channels import ROOT, written_keys
+    from lgtt.tasks import NULL_TASK_ID
+
+    nulls = [w["channel"] for w in b.pending_writes if w["task_id"] == NULL_TASK_ID]
+    written = written_keys(b.book, getattr(a, "book", None), nulls)
+    touched = {ROOT} if ops and ROOT in written else {top_key(op["path"]) for op in ops}
+    for key in written:
+        if key in touched or key in left_out:
+            continue
+        if key == ROOT:
+            ops.append({"op": "test", "path": "", "value": vb})
+            cs.append(Change("=", "", old=vb, new=vb))
+        elif isinstance(vb, dict) and key in vb:
+            ops.append({"op": "test", "path": pointer((key,)), "value": vb[key]})
+            cs.append(Change("=", key, old=vb[key], new=vb[key]))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from langgraph.checkpoint.serde.types import _DeltaSnapshot
@@ -11,10 +10,22 @@ from langgraph.checkpoint.serde.types import _DeltaSnapshot
 from lgtt import oldformat
 from lgtt.errors import NotFound
 from lgtt.jsonform import to_jsonable
-from lgtt.nextnodes import next_nodes
+from lgtt.nextnodes import (
+    ENTRY_UNKNOWN,
+    START,
+    entry_from_task_paths,
+    inferred_triggers,
+    is_functional,
+    next_nodes,
+    thread_entry,
+)
 from lgtt.ops.channels import is_internal
-from lgtt.store.base import ERROR, INTERRUPT, RESUME, Store
+from lgtt.store.base import Store
 from lgtt.store.common import from_decoded
+from lgtt.tasks import TaskStatus, null_writes, task_hash, task_ids, task_statuses
+
+__all__ = ["CheckpointView", "TaskView", "show_checkpoint", "task_hash"]
+END = "__end__"
 
 
 @dataclass
@@ -38,7 +49,7 @@ class CheckpointView:
     parent_id: str | None
     created_at: str
     live: bool
-    values: dict[str, Any]
+    values: Any  # a dict of state keys; the functional API's value as it is (None before a return)
     next: list[str]
     metadata: dict[str, Any]
     tasks: list[TaskView]
@@ -47,6 +58,7 @@ class CheckpointView:
     internal: dict[str, Any] = field(default_factory=dict)
     not_rebuilt: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    book: Any = field(default=None, repr=False)  # the checkpoint's Bookkeeping (what its step wrote)
 
     def to_json(self, *, internal: bool = False) -> dict[str, Any]:
         d = {
@@ -87,7 +99,7 @@ def show_checkpoint(store: Store, thread_id: str, index: int, ids: list[str], *,
     if graph is not None:
         view = _with_graph(store, graph, tup, thread_id, ns, index, live, internal, writes)
     else:
-        view = _without_graph(tup, thread_id, ns, index, live, internal, writes, store)
+        view = _without_graph(store, tup, thread_id, ns, index, live, internal, writes)
     stray = oldformat.stray_interrupts(tup.checkpoint, tup.pending_writes or [], [t.id for t in view.tasks])
     if stray:
         view.interrupts += [_interrupt_json(i) for i in stray]
@@ -97,6 +109,8 @@ def show_checkpoint(store: Store, thread_id: str, index: int, ids: list[str], *,
 
 def _with_graph(store: Store, graph: Any, tup: Any, thread_id: str, ns: str, index: int, live: bool,
                 internal: dict[str, Any], writes: list[dict[str, Any]]) -> CheckpointView:
+    from langgraph.pregel._task_status import read_task_statuses
+
     from lgtt.graphs import with_saver
 
     app = with_saver(graph, store.saver())
@@ -104,26 +118,43 @@ def _with_graph(store: Store, graph: Any, tup: Any, thread_id: str, ns: str, ind
     if not live:
         conf["checkpoint_id"] = tup.config["configurable"]["checkpoint_id"]
     snap = app.get_state({"configurable": conf})
-    values = snap.values if isinstance(snap.values, dict) else {"__root__": snap.values}
-    tasks = [
-        TaskView(
+    statuses = read_task_statuses(tup.pending_writes or [])
+    tasks = []
+    for t in snap.tasks:
+        st = statuses.get(t.id)
+        tasks.append(TaskView(
             id=t.id, name=t.name, error=None if t.error is None else str(t.error),
             interrupts=[_interrupt_json(i) for i in t.interrupts],
-            done=t.result is not None and t.error is None and not t.interrupts,
-        )
-        for t in snap.tasks
-    ]
+            done=st is not None and st.finished and t.error is None,
+        ))
     parent = snap.parent_config["configurable"].get("checkpoint_id") if snap.parent_config else None
+    values = dict(snap.values) if isinstance(snap.values, dict) else snap.values
     return CheckpointView(
         thread_id=thread_id, ns=ns, checkpoint_id=snap.config["configurable"]["checkpoint_id"],
         index=index, parent_id=parent, created_at=snap.created_at or "", live=live,
-        values=dict(values), next=list(snap.next), metadata=dict(snap.metadata or {}), tasks=tasks,
+        values=values, next=list(snap.next), metadata=dict(snap.metadata or {}), tasks=tasks,
         interrupts=[_interrupt_json(i) for i in snap.interrupts], pending_writes=writes, internal=internal,
+        book=_book(tup, ns),
     )
 
 
-def _without_graph(tup: Any, thread_id: str, ns: str, index: int, live: bool,
-                   internal: dict[str, Any], writes: list[dict[str, Any]], store: Store) -> CheckpointView:
+def _book(tup: Any, ns: str) -> Any:
+    parent = tup.parent_config["configurable"].get("checkpoint_id") if tup.parent_config else None
+    return from_decoded(tup.checkpoint, tup.config["configurable"]["checkpoint_id"], parent, ns, dict(tup.metadata or {}))
+
+
+def _entry(store: Store, thread_id: str, ns: str, book: Any) -> str | None:
+    """The node `__start__` triggers (StateGraph: `__start__`, functional API: the entrypoint)."""
+    entry = thread_entry([book])
+    if entry is None and START in book.channel_versions:
+        entry = entry_from_task_paths(store.task_paths(thread_id, ns, book.checkpoint_id))
+        if entry is None:
+            entry = thread_entry(store.bookkeeping(thread_id, ns))
+    return entry
+
+
+def _without_graph(store: Store, tup: Any, thread_id: str, ns: str, index: int, live: bool,
+                   internal: dict[str, Any], writes: list[dict[str, Any]]) -> CheckpointView:
     cp = tup.checkpoint
     cid = tup.config["configurable"]["checkpoint_id"]
     parent = tup.parent_config["configurable"].get("checkpoint_id") if tup.parent_config else None
@@ -139,78 +170,88 @@ def _without_graph(tup: Any, thread_id: str, ns: str, index: int, live: bool,
         store.complete(thread_id, history)
         oldformat.upgrade([book], history=history or None, prove=prover(store, thread_id, history))
         old_note = oldformat.note(book)
-    names = next_nodes(book)
-    values: dict[str, Any] = {}
-    for key, value in (cp.get("channel_values") or {}).items():
-        if not is_internal(key) and key not in hidden:
-            values[key] = value.value if isinstance(value, _DeltaSnapshot) else value
-    not_rebuilt = sorted(k for k in (meta.get("counters_since_delta_snapshot") or {}) if k not in values)
-    tasks = _tasks(book, names, tup.pending_writes or [], ns)
+    entry = _entry(store, thread_id, ns, book)
+    names = next_nodes(book, entry=entry)
+    pending = tup.pending_writes or []
     notes = [old_note] if old_note else []
+    if entry is None and START in names:
+        notes.append(ENTRY_UNKNOWN)
+    functional = is_functional(book, entry)
+    raw = cp.get("channel_values") or {}
+    values: Any
+    if functional:
+        values = raw.get(END)
+    else:
+        values = {k: (v.value if isinstance(v, _DeltaSnapshot) else v) for k, v in raw.items()
+                  if not is_internal(k) and k not in hidden}
+    applied = []
+    for chan, value in null_writes(pending):  # Command(update=…): LangGraph applies them to this snapshot
+        if functional and chan == END:
+            values = value
+        elif not functional and not is_internal(chan):
+            applied.append(chan)
+            values[chan] = value
+    if applied:
+        notes.append(f"{', '.join(sorted(set(applied)))}: written by Command(update=…) at this checkpoint and shown "
+                     "as written; if the key has a reducer, pass --graph to see it applied")
+    not_rebuilt = sorted(k for k in (meta.get("counters_since_delta_snapshot") or {})
+                         if isinstance(values, dict) and k not in values)
+    triggers = inferred_triggers(book.channel_versions, entry)
+    tasks = _tasks(book, names, pending, ns, triggers, live)
     if not_rebuilt:
         notes.append(f"{', '.join(not_rebuilt)}: DeltaChannel value not rebuilt (stored as deltas); pass --graph to rebuild")
     finished = [t for t in tasks if t.done]
     if live and finished:
         notes.append("values are as recorded at this checkpoint; pass --graph to see the finished tasks' writes applied")
-    shown_next = [t.name for t in tasks if not t.done] if live else names
+    shown_next = [t.name for t in tasks if not t.finished] if live else names
     interrupts = [i for t in tasks for i in t.interrupts]
+    if entry is None and START in names:  # the entrypoint's task id is unknown: every interrupt written, once
+        interrupts = list({i["id"]: i for i in _all_interrupts(pending)}.values())
     return CheckpointView(
         thread_id=thread_id, ns=ns, checkpoint_id=cid, index=index, parent_id=parent,
         created_at=str(cp.get("ts", "")), live=live, values=values, next=shown_next, metadata=meta,
-        tasks=tasks, interrupts=interrupts, pending_writes=writes, internal=internal,
-        not_rebuilt=not_rebuilt, notes=notes,
+        tasks=[t.view for t in tasks], interrupts=interrupts, pending_writes=writes, internal=internal,
+        not_rebuilt=not_rebuilt, notes=notes, book=book,
     )
 
 
-def _tasks(book: Any, names: list[str], pending: list[tuple[str, str, Any]], ns: str) -> list[TaskView]:
-    """Tasks of the step from `next` and the pending writes (ids as LangGraph derives them)."""
-    by_id: dict[str, list[tuple[str, Any]]] = {}
-    for task_id, chan, value in pending:
-        by_id.setdefault(task_id, []).append((chan, value))
-    sends = [n for n in names]
-    push_count = len(book.internal.get("__pregel_tasks") or ())
+@dataclass
+class _Task:
+    view: TaskView
+    finished: bool
+
+    @property
+    def done(self) -> bool:
+        return self.view.done
+
+    @property
+    def name(self) -> str:
+        return self.view.name
+
+    @property
+    def interrupts(self) -> list[dict[str, Any]]:
+        return self.view.interrupts
+
+
+def _tasks(book: Any, names: list[str], pending: list[tuple[str, str, Any]], ns: str,
+           triggers: Any, live: bool) -> list[_Task]:
+    """Tasks of the step from `next` and the pending writes (ids as LangGraph derives them; live:
+    only the interrupts still waiting, as LangGraph's live view)."""
+    statuses = task_statuses(pending)
     out = []
-    for i, name in enumerate(sends):
-        push_idx = i if i < push_count else None
-        tid = _task_id(book, name, ns, push_idx)
-        got = by_id.get(tid, []) if tid else []
-        chans = [c for c, _ in got]
-        interrupts = [_interrupt_json(i) for c, v in got if c == INTERRUPT for i in (v or [])]
-        error = next((str(v) for c, v in got if c == ERROR), None)
-        done = bool(got) and error is None and INTERRUPT not in chans and RESUME not in chans
-        out.append(TaskView(id=tid, name=name, error=error, interrupts=interrupts, done=done))
+    for tid, name in zip(task_ids(book, names, triggers, ns), names, strict=True):
+        st = statuses.get(tid, TaskStatus())
+        error = None if st.error is None else str(st.error)
+        intr = st.pending_interrupts if live else st.interrupts
+        view = TaskView(id=tid, name=name, error=error, interrupts=[_interrupt_json(i) for i in intr],
+                        done=st.finished and error is None)
+        out.append(_Task(view, st.finished))
     return out
 
 
-def task_hash(v: int, namespace: bytes, *parts: str) -> str:
-    """LangGraph's task-id hash (`_xxhash_str` for v > 1 checkpoints, else `_uuid5_str`, in
-    langgraph.pregel._algo). Mirrored because importing langgraph.pregel costs ~0.4 s per
-    command; tests check both agree."""
-    data = b"".join(p.encode() for p in parts)
-    if v > 1:
-        from xxhash import xxh3_128_hexdigest
-
-        hexd = xxh3_128_hexdigest(namespace + data)
-    else:
-        from hashlib import sha1
-
-        sha = sha1(namespace, usedforsecurity=False)
-        sha.update(data)
-        hexd = sha.hexdigest()
-    return f"{hexd[:8]}-{hexd[8:12]}-{hexd[12:16]}-{hexd[16:20]}-{hexd[20:32]}"
-
-
-def _task_id(book: Any, name: str, ns: str, push_idx: int | None) -> str | None:
-    func = partial(task_hash, book.v)
-    id_bytes = bytes.fromhex(book.checkpoint_id.replace("-", ""))
-    task_ns = f"{ns}|{name}" if ns else name
-    step = str((book.step if book.step is not None else -1) + 1)
-    if push_idx is not None:
-        return func(id_bytes, task_ns, step, name, "__pregel_push", str(push_idx))
-    triggers = sorted(c for c in book.channel_versions if c == f"branch:to:{name}" or
-                      (c.startswith("join:") and c.rsplit(":", 1)[1] == name) or
-                      (name == "__start__" and c == "__start__"))
-    return func(id_bytes, task_ns, step, name, "__pregel_pull", *triggers)
+def _all_interrupts(pending: list[tuple[str, str, Any]]) -> list[dict[str, Any]]:
+    statuses = task_statuses(pending)
+    return [_interrupt_json(i) for st in statuses.values() for i in st.pending_interrupts]
 
 
 def _interrupt_json(intr: Any) -> dict[str, Any]:

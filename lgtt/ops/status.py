@@ -20,3 +20,20 @@ def status_of(next_nodes: Sequence[str], head_writes: Sequence[tuple[str, str]])
     if INTERRUPT in channels:
         return INTERRUPTED
     return PENDING if next_nodes else DONE
+
+
+def live_next(names: Sequence[str], ids: Sequence[str], statuses: dict) -> tuple[list[str], str]:
+    """What `get_state(thread)` says is still to run (tasks with no output write) and the status:
+    `error` (a task of the step failed), `interrupted` (an unfinished task waits on an interrupt),
+    `pending` (something still to run) or `done`."""
+    remaining, error, waiting = [], False, False
+    for name, tid in zip(names, ids, strict=True):
+        st = statuses.get(tid)
+        if st is not None and st.error is not None:
+            error = True
+        if st is not None and st.pending_interrupts:
+            waiting = True
+        if st is None or not st.finished:
+            remaining.append(name)
+    status = ERROR_S if error else INTERRUPTED if waiting else PENDING if remaining else DONE
+    return remaining, status

@@ -7,9 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from lgtt import oldformat
-from lgtt.nextnodes import Triggers, next_nodes
-from lgtt.ops.status import status_of
+from lgtt.nextnodes import (
+    START,
+    Triggers,
+    entry_from_task_paths,
+    inferred_triggers,
+    next_nodes,
+    thread_entry,
+)
+from lgtt.ops.status import DONE, PENDING, live_next
 from lgtt.store.base import Store
+from lgtt.tasks import task_ids, task_statuses
 
 
 @dataclass
@@ -57,20 +65,38 @@ def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequen
             history = store.bookkeeping(row.thread_id) if graph is None and row.head.v < 3 else []
             store.complete(row.thread_id, history)
             oldformat.upgrade([row.head], graph, history or None, prove=prover(store, row.thread_id, history))
-        nxt = next_nodes(row.head, triggers)
+        nxt, state = _live(store, row, triggers)
         info = ThreadInfo(
             thread_id=row.thread_id,
             checkpoints=row.checkpoints,
             latest_checkpoint_id=row.head.checkpoint_id,
             updated_at=row.head.ts,
             step=row.head.step,
-            status=oldformat.status(status_of(nxt, row.head_writes), row.head),
+            status=oldformat.status(state, row.head),
             next=nxt,
         )
         if status and info.status not in status:
             continue
         shown += 1
         yield info
+
+
+def _live(store: Store, row: Any, triggers: Triggers | None) -> tuple[list[str], str]:
+    """The head's `next` and status as the live view (`get_state(thread)`) gives them: tasks of the
+    head that finished are not listed."""
+    entry = None
+    if triggers is None:
+        entry = thread_entry([row.head])
+        if entry is None and START in row.head.channel_versions:
+            entry = entry_from_task_paths(store.task_paths(row.thread_id, "", row.head.checkpoint_id))
+    names = next_nodes(row.head, triggers, entry)
+    trig = triggers if triggers is not None else inferred_triggers(row.head.channel_versions, entry)
+    statuses = task_statuses(row.head_writes)
+    nxt, status = live_next(names, task_ids(row.head, names, trig), statuses)
+    if triggers is None and entry is None and START in names and statuses:  # entrypoint's task id unknown
+        _, status = live_next(list(statuses), list(statuses), statuses)
+        status = status if status != DONE else PENDING
+    return nxt, status
 
 
 def list_threads(store: Store, triggers: Triggers | None = None, where: Sequence[tuple[str, Any]] = (),

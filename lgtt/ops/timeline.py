@@ -7,10 +7,20 @@ from typing import Any
 
 from lgtt import oldformat
 from lgtt.errors import NotFound
-from lgtt.nextnodes import Triggers, needs_values, next_nodes
-from lgtt.ops.channels import is_internal
+from lgtt.nextnodes import (
+    ENTRY_UNKNOWN,
+    START,
+    Triggers,
+    entry_from_task_paths,
+    inferred_triggers,
+    needs_values,
+    next_nodes,
+    thread_entry,
+)
+from lgtt.ops.channels import written_keys
 from lgtt.refs import short_id
-from lgtt.store.base import ERROR, INTERRUPT, Bookkeeping, Store
+from lgtt.store.base import Bookkeeping, Store
+from lgtt.tasks import NULL_TASK_ID, task_ids, task_statuses
 
 
 @dataclass
@@ -47,6 +57,7 @@ class Timeline:
     thread_id: str
     ns: str
     entries: list[TimelineEntry]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def head(self) -> TimelineEntry:
@@ -80,7 +91,8 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
         oldformat.upgrade(rows, graph, prove=prover(store, thread_id, rows))
     special = store.special_writes(thread_id, ns, [r.checkpoint_id for r in rows])
     by_id = {r.checkpoint_id: r for r in rows}
-    nexts = {r.checkpoint_id: next_nodes(r, triggers) for r in rows}
+    entry = _entry(store, thread_id, ns, rows) if triggers is None else None
+    nexts = {r.checkpoint_id: next_nodes(r, triggers, entry) for r in rows}
     entries = []
     first_child: dict[str, str] = {}
     branch_of: dict[str, int] = {}
@@ -99,7 +111,8 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
         branch_of[r.checkpoint_id] = branch
         if r.parent_id:
             children[r.parent_id] = children.get(r.parent_id, 0) + 1
-        writes = special.get(r.checkpoint_id, [])
+        interrupts, errors = _task_counts(r, nexts[r.checkpoint_id], special.get(r.checkpoint_id, []), ns,
+                                          triggers, entry)
         entries.append(TimelineEntry(
             index=i,
             checkpoint_id=r.checkpoint_id,
@@ -109,9 +122,9 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
             created_at=r.ts,
             next=nexts[r.checkpoint_id],
             nodes=_producers(r, parent, nexts),
-            changed=_changed(r, parent),
-            interrupts=sum(1 for _, c in writes if c == INTERRUPT),
-            errors=sum(1 for _, c in writes if c == ERROR),
+            changed=written_keys(r, parent, [c for t, c in special.get(r.checkpoint_id, []) if t == NULL_TASK_ID]),
+            interrupts=interrupts,
+            errors=errors,
             branch=branch,
             next_incomplete=bool(r.unknown_successors),
         ))
@@ -125,7 +138,31 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
         e.on_head_path = e.checkpoint_id in head_path
         e.children = children.get(e.checkpoint_id, 0)
         e.subgraphs = subgraphs.get(e.checkpoint_id, [])
-    return Timeline(thread_id, ns, entries)
+    notes = [ENTRY_UNKNOWN] if triggers is None and entry is None and any(START in e.next for e in entries) else []
+    return Timeline(thread_id, ns, entries, notes)
+
+
+def _entry(store: Store, thread_id: str, ns: str, rows: list[Bookkeeping]) -> str | None:
+    """The node `__start__` triggers (see `thread_entry`), else as a first step's write names it."""
+    entry = thread_entry(rows)
+    for r in rows:
+        if entry is not None:
+            break
+        if START in r.channel_versions:
+            entry = entry_from_task_paths(store.task_paths(thread_id, ns, r.checkpoint_id))
+    return entry
+
+
+def _task_counts(row: Bookkeeping, names: list[str], writes: list[tuple[str, str]], ns: str,
+                 triggers: Triggers | None, entry: str | None) -> tuple[int, int]:
+    """Interrupts and errors of this checkpoint's own tasks, as `show` lists them (writes of other
+    task ids, e.g. a functional `@task` call's, belong to no task of the step)."""
+    if not writes or not names:
+        return 0, 0
+    statuses = task_statuses(writes)
+    trig = triggers if triggers is not None else inferred_triggers(row.channel_versions, entry)
+    mine = [statuses[t] for t in task_ids(row, names, trig, ns) if t in statuses]
+    return sum(len(s.interrupts) for s in mine), sum(1 for s in mine if s.error is not None)
 
 
 def _producers(row: Bookkeeping, parent: Bookkeeping | None, nexts: dict[str, list[str]]) -> list[str]:
@@ -136,16 +173,6 @@ def _producers(row: Bookkeeping, parent: Bookkeeping | None, nexts: dict[str, li
         before = parent.versions_seen if parent is not None else {}
         return [n for n, seen in row.versions_seen.items() if before.get(n) != seen]
     return []
-
-
-def _changed(row: Bookkeeping, parent: Bookkeeping | None) -> list[str]:
-    """State keys this step wrote (a fork checkpoint writes none: it repeats its parent's state)."""
-    if row.source == "fork":
-        return []
-    if row.updated_channels is not None:
-        return [c for c in row.updated_channels if not is_internal(c)]
-    before = parent.channel_versions if parent is not None else {}
-    return [c for c, v in row.channel_versions.items() if before.get(c) != v and not is_internal(c)]
 
 
 def _subgraphs_by_root(store: Store, thread_id: str) -> dict[str, list[dict[str, Any]]]:

@@ -14,7 +14,7 @@ from lgtt.ops.diff import message_label
 from lgtt.refs import short_id
 from lgtt.render.console import safe
 
-STYLE = {"+": "green", "-": "red", "~": "yellow"}
+STYLE = {"+": "green", "-": "red", "~": "yellow", "=": "dim"}
 MAX_INLINE = 80
 MAX_VALUE = 400
 
@@ -64,11 +64,14 @@ def change_lines(changes: list[Any], full: bool = False) -> list[RenderableType]
             out.extend(_text_diff(c.path, c.old, c.new, label))
             continue
         line = safe(f"{c.kind} ", STYLE[c.kind])
-        line.append(visible(c.path), "bold")
+        line.append(visible(c.path or "(value)"), "bold")
         if label:
             line.append(visible(f"  ({label})"), "dim")
         line.append(": ")
-        if c.kind == "~":
+        if c.kind == "=":
+            line.append(visible(_short(c.new, full)))
+            line.append("  (written, same value)", "dim")
+        elif c.kind == "~":
             line.append(visible(_short(c.old, full)), "red")
             line.append(" → ")
             line.append(visible(_short(c.new, full)), "green")

@@ -132,9 +132,12 @@ def show_view(view: Any, *, full: bool, internal: bool) -> list[Any]:
     vals.add_column("value", overflow="fold")
     from lgtt.render.messages import is_message_list, message_text
 
-    for k, v in view.values.items():
-        as_json = to_jsonable(v)
-        vals.add_row(k, message_text(as_json, full) if is_message_list(as_json) else value_text(v, full))
+    if isinstance(view.values, dict):
+        for k, v in view.values.items():
+            as_json = to_jsonable(v)
+            vals.add_row(k, message_text(as_json, full) if is_message_list(as_json) else value_text(v, full))
+    else:  # the functional API: the entrypoint's value as it is
+        vals.add_row(safe("(value)", "italic"), value_text(view.values, full))
     for k in view.not_rebuilt:
         vals.add_row(k, safe("(DeltaChannel: not rebuilt without --graph)", "yellow"))
     if internal:

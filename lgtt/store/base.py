@@ -58,7 +58,7 @@ class ThreadRow:
     thread_id: str
     checkpoints: int
     head: Bookkeeping
-    head_writes: list[tuple[str, str]]  # (task_id, channel) of the head's special writes
+    head_writes: list[tuple[str, str]]  # distinct (task_id, channel) of the head's pending writes
 
 
 @dataclass
@@ -95,7 +95,11 @@ class Store(Protocol):
         ...
 
     def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
-        """checkpoint id -> (task_id, channel) of its error/interrupt/resume writes."""
+        """checkpoint id -> (task_id, channel) of its error/interrupt/resume writes and the null task's writes."""
+        ...
+
+    def task_paths(self, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
+        """Task paths of one checkpoint's pending writes (empty where the backend does not keep them)."""
         ...
 
     def namespaces(self, thread_id: str) -> dict[str, tuple[int, str | None]]:

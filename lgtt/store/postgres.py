@@ -36,7 +36,7 @@ BOOKKEEPING_COLUMNS = """
 c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.checkpoint - 'channel_values' AS book, c.metadata,
 ARRAY(SELECT jsonb_object_keys(c.checkpoint -> 'channel_values')) AS inline_keys
 """
-INTERNAL_CHANNEL = "(channel LIKE 'join:%%' OR channel = '__pregel_tasks')"
+INTERNAL_CHANNEL = "(channel LIKE 'join:%%' OR channel LIKE 'branch:to:%%' OR channel = '__pregel_tasks')"
 BLOB_VERSIONS_SQL = f"""
 SELECT channel, version, CASE WHEN {INTERNAL_CHANNEL} THEN type END AS type,
        CASE WHEN {INTERNAL_CHANNEL} THEN blob END AS blob
@@ -93,10 +93,9 @@ JOIN checkpoint_blobs b ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AN
 WHERE b.type <> 'empty'
 """
 HEAD_WRITES_SQL = """
-SELECT w.thread_id, w.task_id, w.channel
+SELECT DISTINCT w.thread_id, w.task_id, w.channel
 FROM unnest(%s::text[], %s::text[]) h(t, h)
 JOIN checkpoint_writes w ON w.thread_id = h.t AND w.checkpoint_ns = '' AND w.checkpoint_id = h.h
-WHERE w.channel IN ('__error__', '__interrupt__', '__resume__')
 """
 HEAD_BATCH = 500
 THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = %s LIMIT 1"
@@ -109,7 +108,11 @@ IDS_AFTER_SQL = ("SELECT checkpoint_id FROM checkpoints WHERE thread_id = %s AND
                  "AND checkpoint_id > %s ORDER BY checkpoint_id")
 SPECIAL_WRITES_SQL = """
 SELECT checkpoint_id, task_id, channel FROM checkpoint_writes
-WHERE thread_id = %s AND checkpoint_ns = %s AND channel IN ('__error__', '__interrupt__', '__resume__')
+WHERE thread_id = %s AND checkpoint_ns = %s AND (channel IN ('__error__', '__interrupt__', '__resume__')
+     OR task_id = '00000000-0000-0000-0000-000000000000')
+"""
+TASK_PATHS_SQL = """
+SELECT DISTINCT task_path FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_ns = %s AND checkpoint_id = %s
 """
 NAMESPACES_SQL = """
 SELECT DISTINCT ON (checkpoint_ns) checkpoint_ns, count(*) OVER (PARTITION BY checkpoint_ns), metadata
@@ -347,6 +350,10 @@ class PostgresStore:
     def checkpoint_ids_after(self, thread_id: str, ns: str, after: str) -> list[str]:
         """The namespace's checkpoint ids newer than `after` (what `--follow` polls for)."""
         return [r["checkpoint_id"] for r in self.conn.execute(IDS_AFTER_SQL, (thread_id, ns, after))]
+
+    def task_paths(self, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
+        """The task paths of one checkpoint's pending writes."""
+        return [r["task_path"] for r in self.conn.execute(TASK_PATHS_SQL, (thread_id, ns, checkpoint_id))]
 
     def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         wanted = set(checkpoint_ids)

@@ -12,6 +12,7 @@ from lgtt.store.base import ERROR, INTERRUPT, RESUME, Bookkeeping, ThreadRow
 from lgtt.store.common import from_decoded, match_values
 
 SPECIAL = (ERROR, INTERRUPT, RESUME)
+NULL_TASK_ID = "00000000-0000-0000-0000-000000000000"  # Command(update=…) writes
 
 
 def _book(t: CheckpointTuple) -> Bookkeeping:
@@ -53,7 +54,7 @@ class SaverStore:
             if tid not in heads or conf["checkpoint_id"] > heads[tid].config["configurable"]["checkpoint_id"]:
                 heads[tid] = t
         rows = [
-            ThreadRow(tid, counts[tid], _book(t), [(w[0], w[1]) for w in t.pending_writes or [] if w[1] in SPECIAL])
+            ThreadRow(tid, counts[tid], _book(t), list(dict.fromkeys((w[0], w[1]) for w in t.pending_writes or [])))
             for tid, t in heads.items() if tid in matched
         ]
         if order == "id":
@@ -75,13 +76,17 @@ class SaverStore:
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         return [t.config["configurable"]["checkpoint_id"] for t in self._thread(thread_id, ns)]
 
+    def task_paths(self, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
+        """A saver's CheckpointTuple carries no task paths."""
+        return []
+
     def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         wanted = set(checkpoint_ids)
         out: dict[str, list[tuple[str, str]]] = {}
         for t in self._thread(thread_id, ns):
             cid = t.config["configurable"]["checkpoint_id"]
             if cid in wanted:
-                out[cid] = [(w[0], w[1]) for w in t.pending_writes or [] if w[1] in SPECIAL]
+                out[cid] = [(w[0], w[1]) for w in t.pending_writes or [] if w[1] in SPECIAL or w[0] == NULL_TASK_ID]
         return out
 
     def namespaces(self, thread_id: str) -> dict[str, tuple[int, str | None]]:

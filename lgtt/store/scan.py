@@ -15,8 +15,9 @@ import msgpack
 
 _TAIL_KEY = b"\xb0channel_versions"  # msgpack fixstr of length 16
 _TAIL_KEYS = ("channel_versions", "versions_seen", "updated_channels")
-# Internal channels whose value (not only presence) decides `next`.
-VALUE_PREFIXES = ("join:", "__pregel_tasks")
+# Internal channels whose value (not only presence) decides `next` (a deferred node's
+# `branch:to:X` holds (value, finished)).
+VALUE_PREFIXES = ("join:", "__pregel_tasks", "branch:to:")
 # Formats before v4 keep Send packets in this top-level key (kept as raw bytes, decoded by the caller).
 PENDING_SENDS = "pending_sends"
 

@@ -54,8 +54,8 @@ FROM b JOIN checkpoints c ON c.thread_id = b.t AND c.checkpoint_ns = '' AND c.ch
 """
 # By thread id (a join on the VALUES list gets an automatic index built over the whole table).
 HEAD_WRITES_SQL = """
-SELECT thread_id, checkpoint_id, task_id, channel FROM writes
-WHERE thread_id IN ({marks}) AND checkpoint_ns = '' AND channel IN ('__error__', '__interrupt__', '__resume__')
+SELECT DISTINCT thread_id, checkpoint_id, task_id, channel FROM writes
+WHERE thread_id IN ({marks}) AND checkpoint_ns = '' AND checkpoint_id IN ({heads})
 """
 # In id order, without --where: grouped along the primary key, so LIMIT stops the scan early.
 IDS_PAGE_SQL = """
@@ -81,7 +81,11 @@ IDS_AFTER_SQL = ("SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND 
                  "AND checkpoint_id > ? ORDER BY checkpoint_id")
 SPECIAL_WRITES_SQL = """
 SELECT checkpoint_id, task_id, channel FROM writes
-WHERE thread_id = ? AND checkpoint_ns = ? AND channel IN ('__error__', '__interrupt__', '__resume__')
+WHERE thread_id = ? AND checkpoint_ns = ? AND (channel IN ('__error__', '__interrupt__', '__resume__')
+     OR task_id = '00000000-0000-0000-0000-000000000000')
+"""
+TASK_PATHS_SQL = """
+SELECT DISTINCT task_path FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
 """
 NAMESPACES_SQL = """
 SELECT checkpoint_ns, COUNT(*), MIN(checkpoint_id) FROM checkpoints
@@ -230,8 +234,9 @@ class SqliteStore:
         for tid, rowid, cid, parent, type_, size, start, end, meta in self.conn.execute(
                 HEAD_ROWS_SQL.format(values=values, edge=EDGE), pairs):
             heads[tid] = ThreadRow(tid, 0, self._head_book(rowid, cid, parent, type_, size, start, end, meta), [])
-        for tid, cid, task, chan in self.conn.execute(HEAD_WRITES_SQL.format(marks=", ".join("?" * len(batch))),
-                                                      [tid for tid, _, _ in batch]):
+        marks = ", ".join("?" * len(batch))  # every write of the heads: which tasks finished (live next)
+        for tid, cid, task, chan in self.conn.execute(HEAD_WRITES_SQL.format(marks=marks, heads=marks),
+                                                      [tid for tid, _, _ in batch] + [h for _, _, h in batch]):
             if tid in heads and heads[tid].head.checkpoint_id == cid:
                 heads[tid].head_writes.append((task, chan))
         out = []
@@ -299,6 +304,12 @@ class SqliteStore:
     def checkpoint_ids_after(self, thread_id: str, ns: str, after: str) -> list[str]:
         """The namespace's checkpoint ids newer than `after` (what `--follow` polls for)."""
         return [r[0] for r in self.conn.execute(IDS_AFTER_SQL, (thread_id, ns, after))]
+
+    def task_paths(self, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
+        """The task paths of one checkpoint's pending writes (older tables have none)."""
+        if not self.has_task_path:
+            return []
+        return [r[0] for r in self.conn.execute(TASK_PATHS_SQL, (thread_id, ns, checkpoint_id))]
 
     def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         wanted = set(checkpoint_ids)

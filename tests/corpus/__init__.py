@@ -1,0 +1,1 @@
+"""The differential corpus: scenarios rebuilt from LangGraph's own tests, checked against its API."""
