@@ -2,8 +2,9 @@
 
 The path (first checkpoint → REF, following parent links) is copied row for row in one
 transaction: checkpoint ids are kept, only the thread id changes, with the writes and the
-subgraph namespaces of every copied checkpoint except REF. REF's own pending writes and its
-tasks' subgraph namespaces are left behind, so resuming the fork re-runs REF's tasks (an
+subgraph namespaces of every copied checkpoint except REF. REF's own pending writes (but for
+the null task's `Command(update=…)` writes, which go onto the fork head: they are the step's input,
+applied by LangGraph's replay too) and its tasks' subgraph namespaces are left behind, so resuming the fork re-runs REF's tasks (an
 interrupt there fires again). On top goes a `source="fork"` checkpoint holding REF's state
 (as LangGraph's replay writes), and state edits are applied to it by the graph's own
 `update_state` inside the same transaction.
@@ -142,6 +143,8 @@ def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: d
             if not ns:
                 meta["parents"] = {}
             writer.insert_raw(target, ns, fork_id, ref_id, type_, stored, meta)
+            # REF's Command(update=…) writes are input to the step from REF: LangGraph's replay applies them
+            writer.copy_null_writes(thread_id, target, ns, ref_id, fork_id)
             head_id = fork_id
             if updates or as_node:
                 from lgtt.graphs import with_saver

@@ -28,6 +28,14 @@ FROM checkpoint_writes w JOIN unnest(%(ns)s::text[], %(ids)s::text[]) AS k(ns, i
     ON w.checkpoint_ns = k.ns AND w.checkpoint_id = k.id
 WHERE w.thread_id = %(src)s
 """
+# A Command(update=…)'s writes (the null task's, less control writes), moved onto the fork head.
+COPY_NULL_WRITES_SQL = """
+INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, blob)
+SELECT %(dst)s, checkpoint_ns, %(head)s, task_id, task_path, idx, channel, type, blob
+FROM checkpoint_writes WHERE thread_id = %(src)s AND checkpoint_ns = %(ns)s AND checkpoint_id = %(ref)s
+  AND task_id = '00000000-0000-0000-0000-000000000000'
+  AND channel NOT IN ('__error__', '__interrupt__', '__resume__', '__error_source_node__')
+"""
 # Blobs are shared by version: copy each (ns, channel, version) the copied checkpoints reference.
 COPY_BLOBS_SQL = """
 INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
@@ -84,6 +92,11 @@ class PostgresWriter:
         self.conn.execute(COPY_WRITES_SQL, keys(writes))
         self.conn.execute(COPY_BLOBS_SQL, {"src": src, "dst": dst})
         return n
+
+    def copy_null_writes(self, src: str, dst: str, ns: str, ref_id: str, head_id: str) -> int:
+        """REF's Command(update=…) writes, byte for byte, as pending writes of the fork head."""
+        return self.conn.execute(COPY_NULL_WRITES_SQL, {"dst": dst, "head": head_id, "src": src, "ns": ns,
+                                                        "ref": ref_id}).rowcount
 
     def raw_checkpoint(self, thread_id: str, ns: str, checkpoint_id: str) -> tuple[str | None, str | None, dict[str, Any], dict[str, Any]]:
         r = self.conn.execute(ROW_SQL, (thread_id, ns, checkpoint_id)).fetchone()

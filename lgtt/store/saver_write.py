@@ -71,6 +71,16 @@ class SaverWriter:
                     self.saver.put_writes(self._conf(dst, ns, cid), items, task_id)
         return len(checkpoints)
 
+    def copy_null_writes(self, src: str, dst: str, ns: str, ref_id: str, head_id: str) -> int:
+        """REF's Command(update=…) writes as pending writes of the fork head, through put_writes."""
+        from lgtt.tasks import CONTROL, NULL_TASK_ID
+
+        t = self.saver.get_tuple(self._conf(src, ns, ref_id))
+        items = [(c, v) for tid, c, v in (t.pending_writes or []) if tid == NULL_TASK_ID and c not in CONTROL]
+        if items:
+            self.saver.put_writes(self._conf(dst, ns, head_id), items, NULL_TASK_ID)
+        return len(items)
+
     def raw_checkpoint(self, thread_id: str, ns: str, checkpoint_id: str) -> tuple[str | None, None, dict[str, Any], dict[str, Any]]:
         t = self.saver.get_tuple(self._conf(thread_id, ns, checkpoint_id))
         parent = t.parent_config["configurable"]["checkpoint_id"] if t.parent_config else None

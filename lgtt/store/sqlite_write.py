@@ -33,6 +33,14 @@ INSERT INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path,
 SELECT ?, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value
 FROM writes WHERE thread_id = ? AND (checkpoint_ns, checkpoint_id) IN ({PAIRS})
 """
+# A Command(update=…)'s writes (the null task's, less control writes), moved onto the fork head.
+COPY_NULL_WRITES_SQL = """
+INSERT INTO writes (thread_id, checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value)
+SELECT ?, checkpoint_ns, ?, task_id, task_path, idx, channel, type, value
+FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
+  AND task_id = '00000000-0000-0000-0000-000000000000'
+  AND channel NOT IN ('__error__', '__interrupt__', '__resume__', '__error_source_node__')
+"""
 ROW_SQL = """
 SELECT parent_checkpoint_id, type, checkpoint, metadata FROM checkpoints
 WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
@@ -141,6 +149,10 @@ class SqliteWriter:
         cur = self.conn.execute(COPY_CHECKPOINTS_SQL, (dst, src, json.dumps(list(checkpoints))))
         self.conn.execute(COPY_WRITES_SQL, (dst, src, json.dumps(list(writes))))
         return cur.rowcount
+
+    def copy_null_writes(self, src: str, dst: str, ns: str, ref_id: str, head_id: str) -> int:
+        """REF's Command(update=…) writes, byte for byte, as pending writes of the fork head."""
+        return self.conn.execute(COPY_NULL_WRITES_SQL, (dst, head_id, src, ns, ref_id)).rowcount
 
     def raw_checkpoint(self, thread_id: str, ns: str, checkpoint_id: str) -> tuple[str | None, str, bytes, dict[str, Any]]:
         parent, type_, blob, meta = self.conn.execute(ROW_SQL, (thread_id, ns, checkpoint_id)).fetchone()

@@ -8,6 +8,7 @@ Each comparison goes through `Checker.eq`, counted; the totals print at the end 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,3 +93,10 @@ class Checker:
 def checker(request: pytest.FixtureRequest) -> Iterator[Checker]:
     c = Checker(request.node.nodeid)
     yield c
+
+
+@contextmanager
+def fresh(kind: str, tmp: Any, name: str) -> Iterator[tuple[Any, Built]]:
+    """One scenario on its own new database, for checks that write (fork, replay, prune)."""
+    with open_backend(kind, tmp) as b:
+        yield b, build_all(b.saver, [name])[name]

@@ -13,6 +13,7 @@ def cfg(thread_id: str, checkpoint_id: str | None = None) -> dict[str, Any]:
     conf = {"thread_id": thread_id}
     if checkpoint_id:
         conf["checkpoint_id"] = checkpoint_id
+        conf["checkpoint_ns"] = ""
     return {"configurable": conf}
 
 

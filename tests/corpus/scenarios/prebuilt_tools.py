@@ -20,7 +20,7 @@ def model(state: MessagesState):
     if last.type == "human":
         call = {"name": "add", "args": {"a": 2, "b": 3}, "id": f"call-{last.id}"}
         return {"messages": [AIMessage(content="", tool_calls=[call], id=f"ai1-{last.id}")]}
-    return {"messages": [AIMessage(content=f"result {last.content}", id=f"ai2-{last.id}")]}
+    return {"messages": [AIMessage(content=f"result {last.content}", id=f"ai2-{last.tool_call_id}")]}
 
 
 def build(checkpointer):
