@@ -10,6 +10,7 @@ import pytest
 from corpus.lg import cid, history, parent_id
 from corpus.scenarios import SCENARIOS
 from lgtt.jsonform import to_jsonable
+from lgtt.nextnodes import ENTRY_UNKNOWN
 from lgtt.ops.channels import ROOT
 from lgtt.ops.diff import top_key
 
@@ -48,6 +49,10 @@ def test_diff_applies_to_langgraph_values(corpus, checker, name, with_graph):
                 parent = by_id.get(parent_id(s))
                 view_b = db.show(t, i)
                 view_a = db.show(t, d.a.index) if d.a.index is not None else None
+                if any(v is not None and ENTRY_UNKNOWN in v.notes for v in (view_a, view_b)):
+                    # lgtt says it cannot tell the functional entrypoint here (a saver keeps no task paths)
+                    checker.eq(view_b.to_json()["values"], {}, f"{w} values with the entrypoint unknown")
+                    continue
                 before = _known(parent.values if parent is not None else {}, view_a, view_b, d.left_out)
                 after = _known(s.values, view_a, view_b, d.left_out)
                 try:
