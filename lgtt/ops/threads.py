@@ -15,7 +15,7 @@ from lgtt.nextnodes import (
     next_nodes,
     thread_entry,
 )
-from lgtt.ops.status import DONE, PENDING, live_next
+from lgtt.ops.status import DONE, PENDING, live_next, status_of
 from lgtt.store.base import Store
 from lgtt.tasks import task_ids, task_statuses
 
@@ -65,7 +65,11 @@ def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequen
             history = store.bookkeeping(row.thread_id) if graph is None and row.head.v < 3 else []
             store.complete(row.thread_id, history)
             oldformat.upgrade([row.head], graph, history or None, prove=prover(store, row.thread_id, history))
-        nxt, state = _live(store, row, triggers)
+            # 1.x derives other task ids for pre-1.0 steps: the head's writes say the status
+            nxt = next_nodes(row.head, triggers)
+            state = status_of(nxt, row.head_writes)
+        else:
+            nxt, state = _live(store, row, triggers)
         info = ThreadInfo(
             thread_id=row.thread_id,
             checkpoints=row.checkpoints,

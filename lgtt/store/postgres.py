@@ -352,7 +352,9 @@ class PostgresStore:
         return [r["checkpoint_id"] for r in self.conn.execute(IDS_AFTER_SQL, (thread_id, ns, after))]
 
     def task_paths(self, thread_id: str, ns: str, checkpoint_id: str) -> list[str]:
-        """The task paths of one checkpoint's pending writes."""
+        """The task paths of one checkpoint's pending writes (tables before migration 9 have none)."""
+        if not self.has_task_path:
+            return []
         return [r["task_path"] for r in self.conn.execute(TASK_PATHS_SQL, (thread_id, ns, checkpoint_id))]
 
     def special_writes(self, thread_id: str, ns: str, checkpoint_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
