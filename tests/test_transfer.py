@@ -326,3 +326,45 @@ def test_encrypted_threads_move_byte_for_byte_within_sqlite_and_refuse_across(tm
         with psycopg.connect(url) as pg:
             assert pg.execute("SELECT count(*) FROM checkpoints").fetchone()[0] == 0
 
+
+
+@pytest.mark.parametrize("era", ["lg0250", "lg04", "lg06"])
+def test_old_format_sqlite_threads_copy_as_langgraph_reads_them(tmp_path, era):
+    """Databases from older LangGraph releases (inline `pending_sends` before format v4) copy to SQLite
+    with every checkpoint and pending write as LangGraph 1.x reads the source; Postgres refuses the
+    inline Send packets before writing."""
+    import shutil
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    fixtures = Path(__file__).parent / "fixtures" / "old"
+    src = tmp_path / "src.sqlite"
+    shutil.copy(fixtures / f"{era}.sqlite", src)
+    dst = tmp_path / "dst.sqlite"
+    with lgtt.open(str(src)) as db:
+        tids = [t.thread_id for t in db.threads()]
+        db.copy(tids, str(dst))
+    ref = tmp_path / "ref.sqlite"  # LangGraph 1.x reads the old file after its own migration
+    shutil.copy(src, ref)
+    a, b = sqlite3.connect(ref, check_same_thread=False), sqlite3.connect(dst, check_same_thread=False)
+    try:
+        sa, sb = SqliteSaver(a), SqliteSaver(b)
+        sa.setup()
+
+        def rows(saver, tid):
+            return [(t.config, t.parent_config, t.checkpoint, t.metadata,
+                     sorted(t.pending_writes or [], key=lambda w: (w[0], w[1], repr(w[2]))))
+                    for t in saver.list({"configurable": {"thread_id": tid}})]
+
+        for tid in tids:
+            assert rows(sb, tid) == rows(sa, tid), tid
+    finally:
+        a.close()
+        b.close()
+    inline_sends = era in ("lg0250", "lg04")  # formats v2 and v3: Send packets inline
+    with pg_database() as url, lgtt.open(str(src)) as db:
+        if inline_sends:
+            with pytest.raises(LgttError, match="Send packets inline"):
+                db.copy(tids, url)
+        else:
+            db.copy(tids, url)

@@ -13,38 +13,32 @@ from typing import Any
 
 import msgpack
 
+from lgtt.store.scan import walk
+
 # SqliteSaver's checkpoint map order (serde.dumps_typed of the Checkpoint dict).
 KEY_ORDER = ("v", "ts", "id", "channel_values", "channel_versions", "versions_seen", "updated_channels")
 DELTA_SNAPSHOT_EXT = 7  # langgraph.checkpoint.serde.jsonplus: EXT_DELTA_SNAPSHOT (_DeltaSnapshot)
 
 
-def split(blob: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """(every entry but channel_values, {channel: raw msgpack bytes of its value})."""
-    u = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=max(len(blob), 1))
-    u.feed(blob)
-    fields: dict[str, Any] = {}
-    values: dict[str, bytes] = {}
-    for _ in range(u.read_map_header()):
-        key = u.unpack()
-        if key != "channel_values":
-            fields[key] = u.unpack()
-            continue
-        for _ in range(u.read_map_header()):
-            chan = u.unpack()
-            start = u.tell()
-            u.skip()
-            values[chan] = blob[start : u.tell()]
-    return fields, values
+def split(blob: bytes) -> tuple[dict[str, Any], dict[str, bytes], dict[str, bytes]]:
+    """(the entries but channel_values, decoded; the entries kept raw, e.g. `pending_sends` before
+    format v4; {channel: raw msgpack bytes of its value})."""
+    fields, raw_fields, spans = walk(blob)
+    return fields, raw_fields, {chan: blob[start:end] for chan, start, end in spans}
 
 
-def join(fields: dict[str, Any], values: dict[str, bytes]) -> bytes:
-    """The checkpoint map SqliteSaver writes, with the values' raw bytes spliced in."""
+def join(fields: dict[str, Any], values: dict[str, bytes], raw_fields: dict[str, bytes] | None = None) -> bytes:
+    """The checkpoint map SqliteSaver writes, with the values' (and `raw_fields`') raw bytes spliced in."""
+    raw_fields = raw_fields or {}
     packer = msgpack.Packer(use_bin_type=True)
-    keys = [k for k in KEY_ORDER if k == "channel_values" or k in fields]
-    keys += [k for k in fields if k not in KEY_ORDER]
+    keys = [k for k in KEY_ORDER if k == "channel_values" or k in fields or k in raw_fields]
+    keys += [k for k in (*fields, *raw_fields) if k not in KEY_ORDER]
     out = [packer.pack_map_header(len(keys))]
     for key in keys:
         out.append(packer.pack(key))
+        if key in raw_fields:
+            out.append(raw_fields[key])
+            continue
         if key != "channel_values":
             out.append(packer.pack(fields[key]))
             continue

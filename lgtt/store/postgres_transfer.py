@@ -57,6 +57,7 @@ INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id,
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
 """
 BATCH = 200
+EMPTY_LIST = b"\x90"  # msgpack of []
 
 
 def value_types(conn: Any, thread_ids: Sequence[str]) -> list[str]:
@@ -124,6 +125,12 @@ def import_thread(conn: Any, thread_id: str, records: Iterable[dict[str, Any]]) 
                     f"checkpoint {rec['checkpoint_id']} is stored whole as {rec['raw'][0]!r} (encrypted or another "
                     "serializer), which Postgres keeps per value",
                     "encrypted threads move only between databases of the same kind",
+                )
+            if any(unb64(data) != EMPTY_LIST for _, data in (rec.get("raw_fields") or {}).values()):
+                raise LgttError(
+                    f"checkpoint {rec['checkpoint_id']} keeps Send packets inline (SQLite, checkpoint format before "
+                    "v4), which Postgres keeps in the parent's writes",
+                    "copy the thread into a SQLite database instead",
                 )
             ns = rec["checkpoint_ns"]
             checkpoint = dict(rec["checkpoint"])

@@ -60,32 +60,38 @@ def tail_fields(blob: bytes) -> dict[str, Any] | None:
     return None
 
 
-def full_fields(blob: bytes) -> tuple[dict[str, Any], set[str], dict[str, bytes]]:
-    """Every entry but the state values: (fields, channels present, raw bytes of VALUE_PREFIXES channels).
-    A `pending_sends` entry (formats before v4) stays raw msgpack bytes in `fields`."""
+def walk(blob: bytes) -> tuple[dict[str, Any], dict[str, bytes], list[tuple[str, int, int]]]:
+    """One pass over a checkpoint map without building state values: (the other entries, decoded;
+    the entries kept as raw msgpack bytes — `pending_sends` of formats before v4, which may hold
+    ext-typed Send packets; each channel value's (channel, start, end) span in `blob`)."""
     u = _unpacker(blob)
-    n = u.read_map_header()
     fields: dict[str, Any] = {}
-    present: set[str] = set()
-    raw: dict[str, bytes] = {}
-    for _ in range(n):
+    raw_fields: dict[str, bytes] = {}
+    spans: list[tuple[str, int, int]] = []
+    for _ in range(u.read_map_header()):
         key = u.unpack()
         if key == PENDING_SENDS:
             start = u.tell()
             u.skip()
-            fields[key] = bytes(blob[start : u.tell()])
-            continue
-        if key != "channel_values":
+            raw_fields[key] = bytes(blob[start : u.tell()])
+        elif key != "channel_values":
             fields[key] = u.unpack()
-            continue
-        for _ in range(u.read_map_header()):
-            chan = u.unpack()
-            start = u.tell()
-            u.skip()
-            present.add(chan)
-            if chan.startswith(VALUE_PREFIXES):
-                raw[chan] = bytes(blob[start : u.tell()])
-    return fields, present, raw
+        else:
+            for _ in range(u.read_map_header()):
+                chan = u.unpack()
+                start = u.tell()
+                u.skip()
+                spans.append((chan, start, u.tell()))
+    return fields, raw_fields, spans
+
+
+def full_fields(blob: bytes) -> tuple[dict[str, Any], set[str], dict[str, bytes]]:
+    """Every entry but the state values: (fields, channels present, raw bytes of VALUE_PREFIXES channels).
+    A `pending_sends` entry (formats before v4) stays raw msgpack bytes in `fields`."""
+    fields, raw_fields, spans = walk(blob)
+    fields.update(raw_fields)
+    raw = {chan: bytes(blob[start:end]) for chan, start, end in spans if chan.startswith(VALUE_PREFIXES)}
+    return fields, {chan for chan, _, _ in spans}, raw
 
 
 class _Reader:

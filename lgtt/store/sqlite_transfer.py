@@ -53,8 +53,10 @@ def _checkpoint_record(thread_id: str, ns: str, cid: str, parent: str | None, ty
     rec: dict[str, Any] = {"record": "checkpoint", "thread_id": thread_id, "checkpoint_ns": ns,
                            "checkpoint_id": cid, "parent_checkpoint_id": parent}
     if type_ == "msgpack":
-        fields, values = msgsplit.split(bytes(blob))
+        fields, raw_fields, values = msgsplit.split(bytes(blob))
         rec["checkpoint"] = fields
+        if raw_fields:  # pending_sends of formats before v4: Send packets kept as stored
+            rec["raw_fields"] = {k: ["msgpack", b64(v)] for k, v in raw_fields.items()}
         rec["values"] = {chan: ["msgpack", b64(raw)] for chan, raw in sorted(values.items())}
     else:  # encrypted or another serializer: the row as stored, readable only by the same backend
         rec["raw"] = [type_, b64(bytes(blob))]
@@ -115,7 +117,8 @@ def _checkpoint_blob(rec: dict[str, Any]) -> tuple[str, bytes]:
                 "encrypted threads move only between databases of the same kind",
             )
         values[chan] = unb64(data)
-    return "msgpack", msgsplit.join(rec["checkpoint"], values)
+    raw_fields = {k: unb64(data) for k, (_, data) in (rec.get("raw_fields") or {}).items()}
+    return "msgpack", msgsplit.join(rec["checkpoint"], values, raw_fields)
 
 
 def _metadata_bytes(rec: dict[str, Any]) -> bytes | None:
