@@ -368,3 +368,14 @@ def test_old_format_sqlite_threads_copy_as_langgraph_reads_them(tmp_path, era):
                 db.copy(tids, url)
         else:
             db.copy(tids, url)
+
+
+def test_transfer_summary_shows_hostile_thread_ids_as_text(tmp_path):
+    """A thread id with Rich markup and an ESC is printed visibly escaped, without stray backslashes."""
+    from sample_graphs import steps
+
+    with open_backend("sqlite", _dir(tmp_path / "src")) as src:
+        tid = steps.scenario(src.app(steps), "[red]x\x1b[2J")[0]
+        proc = _lgtt("--db", src.url, "copy", tid, "--to", str(tmp_path / "dst.sqlite"))
+    assert proc.returncode == 0, proc.stderr
+    assert "[red]x\\x1b[2J-1" in proc.stdout and "\x1b" not in proc.stdout and "\\[" not in proc.stdout

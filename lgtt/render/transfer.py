@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rich.markup import escape
+from lgtt.escape import visible
+from lgtt.render.console import safe
 
 
 def progress() -> Callable[[str], None] | None:
@@ -21,7 +22,7 @@ def progress() -> Callable[[str], None] | None:
         now = time.monotonic()
         if now - state["t"] >= 0.1:
             state["t"] = now
-            shown = thread_id.encode("unicode_escape").decode("ascii")[:40]
+            shown = visible(thread_id, one_line=True)[:40]
             sys.stderr.write(f"\r{state['n']:,} rows… ({shown})\x1b[K")
             sys.stderr.flush()
 
@@ -34,7 +35,7 @@ def clear_progress() -> None:
         sys.stderr.flush()
 
 
-def summary(result: Any) -> str:
+def summary(result: Any) -> Any:
     """`copied 2 threads (58 checkpoints, 131 writes) to local.sqlite: chat-1, steps-1`."""
     verb = {"export": "exported", "import": "imported", "copy": "copied"}[result.action]
     names = ", ".join(t.thread_id if not t.source_thread_id else f"{t.source_thread_id} → {t.thread_id}"
@@ -42,5 +43,5 @@ def summary(result: Any) -> str:
     where = f" {'to' if result.action == 'copy' else 'into'} {result.target}" if result.target else ""
     size = f", {result.bytes:,} bytes" if result.action == "export" else ""
     n = len(result.threads)
-    return escape(f"{verb} {n} thread{'s' if n != 1 else ''} ({result.checkpoints} checkpoints, "
-                  f"{result.writes} writes{size}){where}: {names}")
+    return safe(f"{verb} {n} thread{'s' if n != 1 else ''} ({result.checkpoints} checkpoints, "
+                f"{result.writes} writes{size}){where}: {names}")
