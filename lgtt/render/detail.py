@@ -73,7 +73,8 @@ def chat_view(messages: list[Any], limit: int = CHAT_LIMIT) -> list[RenderableTy
     out: list[RenderableType] = []
     hidden = max(0, len(messages) - limit)
     if hidden:
-        out.append(Text(f"… {hidden} earlier message(s) not drawn here (the JSON tab has all {len(messages)})", "dim italic"))
+        out.append(Text(f"… {hidden} earlier message(s) not drawn here (e draws more; the JSON tab has all "
+                        f"{len(messages)})", "dim italic"))
     for i, m in enumerate(messages[hidden:], start=hidden):
         block = Text(f"[{i}] ", "dim")
         block.append_text(message_block(m))

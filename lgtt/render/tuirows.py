@@ -10,7 +10,8 @@ from rich.text import Text
 
 from lgtt.render.detail import clean
 
-COLUMNS = ("tree", "#", "step", "source", "by", "flags", "changed", "time")
+COLUMNS = ("tree", "#", "step", "source", "by", "flags", "time", "changed")
+HEADERS = ("", "#", "step", "source", "by", "flags", "time", "changed")  # the tree column needs no title
 
 
 @dataclass
@@ -78,7 +79,7 @@ def row_cells(row: Row, *, expanded: bool, marked: bool) -> list[Text]:
         flags.append(("▾" if expanded else "▸") + f"sub({n})", "blue")
     time = (e.created_at or "")[11:19]
     return [tree, Text(str(e.index)), Text("" if e.step is None else str(e.step)), Text(clean(e.source)),
-            Text(clean(", ".join(e.nodes)), "cyan"), flags, Text(clean(", ".join(e.changed))), Text(time, "dim")]
+            Text(clean(", ".join(e.nodes)), "cyan"), flags, Text(time, "dim"), Text(clean(", ".join(e.changed)))]
 
 
 def thread_cells(t: Any) -> list[Text]:
@@ -86,3 +87,36 @@ def thread_cells(t: Any) -> list[Text]:
 
     return [Text(clean(t.thread_id)), Text(t.status, STATUS_STYLE.get(t.status, "")),
             Text(str(t.checkpoints)), Text((t.updated_at or "")[5:16].replace("T", " "), "dim")]
+
+
+MAX_WIDTHS = {"by": 28, "changed": 40}
+
+
+def _flags_len(e: Any) -> int:
+    n = 2  # room for the mark
+    for count, extra in ((e.errors, 2), (e.interrupts, 2)):
+        if count:
+            n += len(str(count)) + extra
+    if e.children > 1:
+        n += len(str(e.children)) + 2
+    if e.subgraphs:
+        n += len(str(sum(sg["checkpoints"] for sg in e.subgraphs))) + 6
+    return n
+
+
+def column_widths(rows: list[Row]) -> list[int]:
+    """Each column's width over every row, from plain lengths of the distinct values (no Text is
+    built; long node and changed-key lists are capped and end in an ellipsis)."""
+    from rich.cells import cell_len
+
+    def widest(values: Any) -> int:
+        return max((cell_len(v) for v in set(values)), default=0)
+
+    entries = [r.entry for r in rows]
+    tree = max((2 * r.depth + (2 + cell_len(r.ns.split(":")[0]) if r.ns else 1) for r in rows), default=0)
+    flagged = [e for e in entries if e.errors or e.interrupts or e.children > 1 or e.subgraphs]
+    cells = (tree, widest(str(e.index) for e in entries), widest(str(e.step) for e in entries),
+             widest(e.source for e in entries), widest(", ".join(e.nodes) for e in entries),
+             max((_flags_len(e) for e in flagged), default=2), 8 if any(e.created_at for e in entries) else 0,
+             widest(", ".join(e.changed) for e in entries))
+    return [min(max(cell_len(h), w), MAX_WIDTHS.get(c, 10**6)) for c, h, w in zip(COLUMNS, HEADERS, cells, strict=True)]

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from rich.text import Text
@@ -15,28 +16,42 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
 from textual.widgets import Footer, Input, Static, TabbedContent
 from textual.worker import get_current_worker
 
-from lgtt.jsonform import to_jsonable
 from lgtt.refs import short_id
 from lgtt.render.detail import clean, graph_view, metadata_view, state_view, tasks_view
-from lgtt.render.tuirows import COLUMNS, Row, build_rows, row_cells, row_key
+from lgtt.render.tuirows import Row, build_rows, row_key
 from lgtt.tui.backend import Backend
 from lgtt.tui.confirm import ConfirmScreen
 from lgtt.tui.detail_pane import DetailPane
 from lgtt.tui.node_log import NodeLog
+from lgtt.tui.strips_view import render_strips
 from lgtt.tui.threads_pane import ThreadsPane
 from lgtt.tui.timeline_pane import TimelinePane
 
 POLL_SECONDS = 1.0
 VIEW_CACHE = 4  # checkpoint views kept: the selected one and its neighbours
-FLAGS_COLUMN = COLUMNS.index("flags")
+CHAT_STEP = 100  # messages the State tab draws, and how many more `e` (earlier) draws
 
 
 def _q(*parts: Any) -> str:
     return " ".join(shlex.quote(clean(str(p))) for p in parts)
+
+
+def json_text(doc: Any) -> str:
+    """`doc` (plain JSON, as `show --json` gives it) indented by 2, invisible characters escaped."""
+    import orjson
+
+    from lgtt.escape import json_safe
+
+    try:
+        text = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):  # huge ints and the like: the standard library takes them
+        from lgtt.jsonform import to_jsonable
+
+        text = json.dumps(to_jsonable(doc), indent=2, ensure_ascii=False)
+    return json_safe(text)
 
 
 class LgttApp(App):
@@ -55,6 +70,7 @@ class LgttApp(App):
         Binding("r", "resume", "Resume"),
         Binding("R", "replay", "Replay"),
         Binding("F", "follow", "Follow"),
+        Binding("e", "earlier", "Earlier msgs", show=False),
         *[Binding(str(n), f"tab({n})", show=False) for n in range(1, 7)],
     ]
 
@@ -69,7 +85,10 @@ class LgttApp(App):
         self.subs: dict[str, Any] = {}
         self.selected: Row | None = None
         self.view: Any = None  # the selected row's CheckpointView, once loaded
-        self._views: OrderedDict[tuple[str, str], Any] = OrderedDict()  # newest VIEW_CACHE views by (thread, row)
+        # newest VIEW_CACHE views by (thread, row key): futures, so a read already under way is waited for
+        self._views: OrderedDict[tuple[str, str], Future] = OrderedDict()
+        self._json: OrderedDict[tuple[str, str], tuple[list[str], int]] = OrderedDict()  # their JSON tab lines
+        self.chat_limit = CHAT_STEP
         self._views_lock = threading.Lock()
         self.mark: tuple[str, str, int, str] | None = None  # thread, ns, index, checkpoint id
         self.following = True
@@ -197,9 +216,10 @@ class LgttApp(App):
         if thread_id != self.thread:
             self.expanded, self.subs, self.view, self._signature = set(), {}, None, None
             self._forget_views()
+            self.chat_limit = CHAT_STEP
         self.thread = thread_id
         self.timeline_pane.border_title = f"timeline {clean(thread_id)}"
-        self.timeline_pane.loading = True
+        self.timeline_pane.border_subtitle = "loading…"  # static: an animated indicator would cost the read CPU
         self.update_status("loading…")
         self.load_timeline(thread_id, None)
 
@@ -221,7 +241,6 @@ class LgttApp(App):
             self._ui(self._show_timeline, thread_id, tl, subs, ids, keep, time.perf_counter() - t0)
 
     def _timeline_failed(self, exc: BaseException) -> None:
-        self.timeline_pane.loading = False
         self.report(exc)
         self.update_status()
 
@@ -232,7 +251,6 @@ class LgttApp(App):
         self.timeline, self._signature = tl, sig
         self.subs.update(subs)
         pane = self.timeline_pane
-        pane.loading = False
         mark = row_key(self.mark[1], self.mark[2]) if self.mark and self.mark[0] == thread_id else None
         pane.show_rows(build_rows(tl, self.expanded, self.subs), self.expanded, mark, keep)
         pane.border_subtitle = f"{len(tl.entries)} checkpoints, {tl.branches} branch(es)"
@@ -263,10 +281,17 @@ class LgttApp(App):
 
     def refresh_detail(self) -> None:
         if self.selected is not None and self.thread is not None:
-            self.load_detail(self.thread, self.selected, self.detail.tab, self.mark)
+            tab = self.detail.tab
+            width = 0 if tab == "json" else self.detail.body_width(tab)
+            self.load_detail(self.thread, self.selected, tab, self.mark, width)
+
+    def on_strips_view_resized(self, message: Any) -> None:
+        self.refresh_detail()
 
     @work(thread=True, exclusive=True, group="detail")
-    def load_detail(self, thread_id: str, row: Row, tab: str, mark: tuple[str, str, int, str] | None) -> None:
+    def load_detail(self, thread_id: str, row: Row, tab: str, mark: tuple[str, str, int, str] | None,
+                    width: int) -> None:
+        """Read and render the tab off the app's thread: the screen then only draws what is visible."""
         time.sleep(0.02)  # let a held arrow key settle: only the last row is loaded
         worker = get_current_worker()
         if worker.is_cancelled:
@@ -280,18 +305,19 @@ class LgttApp(App):
                 if worker.is_cancelled:
                     return
                 if tab == "state":
-                    command, body = f"lgtt show {_q(*ref)}", state_view(view)
+                    command, body = f"lgtt show {_q(*ref)}", state_view(view, self.chat_limit)
                 elif tab == "tasks":
                     command, body = f"lgtt show {_q(*ref)}  (tasks, interrupts, pending writes)", tasks_view(view)
                 elif tab == "meta":
                     command, body = f"lgtt show {_q(*ref)}  (metadata)", metadata_view(view)
                 elif tab == "json":
-                    command = f"lgtt show {_q(*ref)} --json"
-                    body = json.dumps(to_jsonable(view.to_json()), indent=2, ensure_ascii=False)
+                    command, body = f"lgtt show {_q(*ref)} --json", self._json_lines(thread_id, row, view)
                 else:
                     if self._shape is None:
                         self._shape = self.backend.read("graph_shape")
                     command, body = "graph.get_graph(): nodes and edges", graph_view(self._shape, row.entry.nodes)
+            if tab != "json" and not worker.is_cancelled:
+                body = (body, render_strips(body, width), width)
         except Exception as exc:  # noqa: BLE001
             self._ui(self.report, exc)
             return
@@ -304,39 +330,65 @@ class LgttApp(App):
             self.last_detail = (key, tab)
             if tab != "diff" and self.thread is not None:
                 rows = self.timeline_pane.rows
-                i = next((n for n, r in enumerate(rows) if r.key == key), None)
+                i = self.timeline_pane.index_of(key)
                 if i is not None:
-                    self.prefetch(self.thread, [rows[j] for j in (i - 1, i + 1) if 0 <= j < len(rows)])
+                    self.prefetch(self.thread, [rows[j] for j in (i - 1, i + 1) if 0 <= j < len(rows)], tab)
 
     def _view(self, thread_id: str, row: Row, *, select: bool = True) -> Any:
-        """A checkpoint as `lgtt show THREAD INDEX` gives it (the newest few are kept)."""
+        """A checkpoint as `lgtt show THREAD INDEX` gives it (values in their JSON form, as
+        `show --json` prints them; the newest few are kept, a read under way is waited for)."""
         key = (thread_id, row.key)
         with self._views_lock:
-            view = self._views.get(key)
-            if view is not None:
-                self._views.move_to_end(key)
-        if view is None:
-            view = self.backend.read("show", thread_id, row.index, row.ns)
-            with self._views_lock:
-                self._views[key] = view
+            fut = self._views.get(key)
+            mine = fut is None
+            if mine:
+                fut = self._views[key] = Future()
                 while len(self._views) > VIEW_CACHE:
-                    self._views.popitem(last=False)
+                    old, _ = self._views.popitem(last=False)
+                    self._json.pop(old, None)
+            else:
+                self._views.move_to_end(key)
+        if mine:
+            try:
+                fut.set_result(self.backend.read("show", thread_id, row.index, row.ns, json_values=True))
+            except BaseException as exc:
+                with self._views_lock:
+                    if self._views.get(key) is fut:
+                        del self._views[key]
+                fut.set_exception(exc)
+        view = fut.result()
         if select:
             self.view = view
         return view
 
+    def _json_lines(self, thread_id: str, row: Row, view: Any) -> tuple[list[str], int]:
+        """The JSON tab's lines (`show --json`, indented) and the longest one's length, kept with the view."""
+        key = (thread_id, row.key)
+        with self._views_lock:
+            got = self._json.get(key)
+        if got is None:
+            lines = json_text(view.to_json()).split("\n")
+            got = (lines, max(map(len, lines), default=0))
+            with self._views_lock:
+                if key in self._views:
+                    self._json[key] = got
+        return got
+
     def _forget_views(self) -> None:
         with self._views_lock:
             self._views.clear()
+            self._json.clear()
 
     @work(thread=True, exclusive=True, group="prefetch")
-    def prefetch(self, thread_id: str, rows: list[Row]) -> None:
+    def prefetch(self, thread_id: str, rows: list[Row], tab: str) -> None:
         """Load the rows next to the selection, so moving onto them draws at once."""
         for row in rows:
             if get_current_worker().is_cancelled:
                 return
             try:
-                self._view(thread_id, row, select=False)
+                view = self._view(thread_id, row, select=False)
+                if tab == "json" and not get_current_worker().is_cancelled:
+                    self._json_lines(thread_id, row, view)
             except Exception:  # noqa: BLE001  shown (with its error) when selected
                 return
 
@@ -367,21 +419,17 @@ class LgttApp(App):
         old = self.mark
         new = (self.thread, row.ns, row.index, row.entry.checkpoint_id)
         self.mark = None if old and old[:3] == new[:3] else new
-        for m in (old, self.mark):
-            if m and m[0] == self.thread:
-                self._redraw_row(row_key(m[1], m[2]))
+        mark = self.mark
+        self.timeline_pane.set_mark(row_key(mark[1], mark[2]) if mark and mark[0] == self.thread else None)
         self.update_status()
         if self.detail.tab == "diff":
             self.refresh_detail()
 
-    def _redraw_row(self, key: str) -> None:
-        pane = self.timeline_pane
-        for i, r in enumerate(pane.rows):
-            if r.key == key:
-                marked = bool(self.mark) and row_key(self.mark[1], self.mark[2]) == key and self.mark[0] == self.thread
-                cells = row_cells(r, expanded=not r.ns and r.index in self.expanded, marked=marked)
-                pane.table.update_cell_at(Coordinate(i, FLAGS_COLUMN), cells[FLAGS_COLUMN])
-                return
+    def action_earlier(self) -> None:
+        """State tab: draw CHAT_STEP more of the earlier messages."""
+        if self.detail.tab == "state":
+            self.chat_limit += CHAT_STEP
+            self.refresh_detail()
 
     def action_copy_id(self) -> None:
         if self.selected is not None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Static, TabbedContent, TabPane, TextArea
+from textual.containers import Vertical
+from textual.widgets import Static, TabbedContent, TabPane
+
+from lgtt.tui.lines_view import LinesView
+from lgtt.tui.strips_view import StripsView
 
 TABS = [("state", "State"), ("diff", "Diff"), ("tasks", "Tasks & writes"), ("meta", "Metadata"), ("json", "JSON")]
 
@@ -24,10 +28,9 @@ class DetailPane(Vertical):
                 with TabPane(title, id=f"tab-{tab_id}"):
                     yield Static(id=f"cmd-{tab_id}", classes="command")
                     if tab_id == "json":
-                        yield TextArea("", read_only=True, id="json-text", show_line_numbers=False, soft_wrap=False)
+                        yield LinesView(id="json-text")
                     else:
-                        with VerticalScroll(id=f"scroll-{tab_id}", can_focus=True):
-                            yield Static(id=f"body-{tab_id}")
+                        yield StripsView(id=f"body-{tab_id}")
 
     @property
     def active(self) -> str:
@@ -41,22 +44,26 @@ class DetailPane(Vertical):
     def tab(self) -> str:
         return (self.active or "tab-state").removeprefix("tab-")
 
-    def set_body(self, tab_id: str, command: str, body: RenderableType | str) -> None:
-        """Fill a tab: the equivalent CLI command on top, then the content."""
+    def body_width(self, tab_id: str) -> int:
+        """The width a tab's content is rendered at (before the tab is first shown: a guess)."""
+        width = self.query_one(f"#body-{tab_id}", StripsView).size.width
+        return width if width > 0 else max(20, self.size.width - 6)
+
+    def set_body(self, tab_id: str, command: str, body: Any) -> None:
+        """Fill a tab: the equivalent CLI command on top, then the content: for the JSON tab
+        (lines, longest line's length), for the others (renderable, its strips, their width)."""
         self.query_one(f"#cmd-{tab_id}", Static).update(Text(command, "dim italic"))
         if tab_id == "json":
-            area = self.query_one("#json-text", TextArea)
-            area.load_text(body if isinstance(body, str) else str(body))
+            lines, width = body
+            self.query_one("#json-text", LinesView).set_lines(lines, width)
             return
-        self.query_one(f"#body-{tab_id}", Static).update(body)
-        self.query_one(f"#scroll-{tab_id}", VerticalScroll).scroll_home(animate=False)
+        self.query_one(f"#body-{tab_id}", StripsView).set_strips(*body)
 
     def text_of(self, tab_id: str) -> str:
         """What a tab shows, as plain text (for tests and copying)."""
         if tab_id == "json":
-            return self.query_one("#json-text", TextArea).text
-        static = self.query_one(f"#body-{tab_id}", Static)
-        content = static.content if hasattr(static, "content") else static.renderable
+            return self.query_one("#json-text", LinesView).text
+        content = self.query_one(f"#body-{tab_id}", StripsView).renderable
         from rich.console import Console
 
         console = Console(width=200, color_system=None, record=True, file=open("/dev/null", "w"))  # noqa: SIM115

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
 
 from lgtt.render.tuirows import thread_cells
-from lgtt.tui.nav_table import NavTable
+from lgtt.tui.virtual_table import VirtualTable
 
 
 class ThreadsPane(Vertical):
-    """Filter box over a table of threads; posts Open when Enter picks a thread."""
+    """Filter box over a (virtual) table of threads; posts Open when Enter picks a thread."""
 
     class Open(Message):
         def __init__(self, thread_id: str) -> None:
@@ -26,39 +27,42 @@ class ThreadsPane(Vertical):
             super().__init__()
             self.text = text
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Any] = []
+
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ id or KEY=VALUE", id="thread-filter")
-        table = NavTable(id="threads-table")
-        table.add_columns("thread", "status", "cps", "updated")
-        yield table
+        yield VirtualTable(("thread", "status", "cps", "updated"), flex=0, id="threads-table")
 
     @property
-    def table(self) -> NavTable:
-        return self.query_one(NavTable)
+    def table(self) -> VirtualTable:
+        return self.query_one(VirtualTable)
 
     def show_threads(self, rows: list[Any], keep: str | None) -> None:
         """Replace the rows (newest first), keeping the cursor on thread `keep` when it is there."""
-        table = self.table
         current = keep or self.selected()
-        table.clear()
-        for t in rows:
-            table.add_row(*thread_cells(t), key=t.thread_id)
-        if current:
-            table.select_key(current)
+        ids = [t.thread_id for t in rows]
+        self.rows = rows
+        at = ids.index(current) if current in ids else None
+        widths = [max([cell_len(t.thread_id) for t in rows] + [6]), max([len(t.status) for t in rows] + [6]),
+                  max([len(str(t.checkpoints)) for t in rows] + [3]), 11]
+        self.table.set_rows(len(rows), lambda i: thread_cells(self.rows[i]), widths,
+                            cursor=self.table.cursor_row if at is None else at)
         self.border_subtitle = f"{len(rows)} thread(s)"
 
     def selected(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        i = self.table.cursor_row
+        return self.rows[i].thread_id if 0 <= i < len(self.rows) else None
 
-    def on_data_table_row_selected(self, event: NavTable.RowSelected) -> None:
+    def on_virtual_table_row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
         event.stop()
-        self.post_message(self.Open(event.row_key.value))
+
+    def on_virtual_table_row_selected(self, event: VirtualTable.RowSelected) -> None:
+        event.stop()
+        thread = self.selected()
+        if thread is not None:
+            self.post_message(self.Open(thread))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
