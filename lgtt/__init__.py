@@ -9,13 +9,13 @@ from typing import Any
 
 from lgtt.errors import LgttError
 
-__all__ = ["Debugger", "LgttError", "import_file", "open"]
+__all__ = ["Debugger", "LgttError", "clear_cache", "import_file", "open"]
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
     # LangGraph is imported on first use, so `lgtt --help` stays fast.
-    if name in ("open", "Debugger", "import_file"):
+    if name in ("open", "Debugger", "import_file", "clear_cache"):
         from lgtt import api
 
         return getattr(api, name)

@@ -319,8 +319,9 @@ def _blocked_counts() -> dict[str, int]:
     return dict(serde.BLOCKED.counts) if serde is not None else {}
 
 
-def open_store(db: str | None = None, *, saver: Any = None, graph: Any = None) -> Store:
-    """A Store for a --db spec, a saver object, or the checkpointer of an in-process graph."""
+def open_store(db: str | None = None, *, saver: Any = None, graph: Any = None, cache: bool = True) -> Store:
+    """A Store for a --db spec, a saver object, or the checkpointer of an in-process graph.
+    `cache`: SQLite bookkeeping is kept in the user cache folder (see `clear_cache`)."""
     serde = None  # the stores build the default strict serializer when they first decode
     if graph is not None:
         from lgtt.serde import StrictSerializer, graph_allowlist
@@ -333,7 +334,7 @@ def open_store(db: str | None = None, *, saver: Any = None, graph: Any = None) -
         if spec.kind == "sqlite":
             from lgtt.store.sqlite import SqliteStore
 
-            return SqliteStore(spec.target, serde)
+            return SqliteStore(spec.target, serde, cache=cache)
         from lgtt.store.postgres import PostgresStore
 
         return PostgresStore(spec.target, serde)
@@ -354,12 +355,27 @@ def import_file(path: str, into: str, *, rename: str | None = None):
     return _import(path, into, rename=rename)
 
 
-def open(db: str | None = None, *, graph: Any = None, saver: Any = None) -> Debugger:  # noqa: A001
+def clear_cache(db: str | None = None):
+    """Delete lgtt's bookkeeping cache: of one SQLite database (`db`), or all of it. Returns
+    what was removed (`folder`, `files`, `bytes`). The cache folder is LGTT_CACHE_DIR or the
+    user cache folder (~/.cache/lgtt); lgtt never keeps anything in the user's database."""
+    from lgtt.store.cache import Cleared, cache_dir, clear
+
+    if db is None:
+        return clear()
+    from lgtt.dburl import parse_db
+
+    spec = parse_db(db)
+    return clear(spec.target) if spec.kind == "sqlite" else Cleared(str(cache_dir()), 0, 0)
+
+
+def open(db: str | None = None, *, graph: Any = None, saver: Any = None, cache: bool = True) -> Debugger:  # noqa: A001
     """Open a checkpoint database read-only.
 
     `db` is a SQLite path, `sqlite:///path` or `postgresql://…`; or pass `saver` (any
     BaseCheckpointSaver), or only `graph` compiled with a checkpointer (MemorySaver too).
     `graph` may be a compiled graph, a StateGraph, or a spec string like "file.py:graph".
+    `cache=False`: read every SQLite row from the database, without the local bookkeeping cache.
     """
     if isinstance(graph, str):
         from lgtt.graphs import load_graph
@@ -369,4 +385,4 @@ def open(db: str | None = None, *, graph: Any = None, saver: Any = None) -> Debu
         from lgtt.graphs import _as_compiled
 
         graph = _as_compiled(graph, type(graph).__name__)
-    return Debugger(open_store(db, saver=saver, graph=graph), graph)
+    return Debugger(open_store(db, saver=saver, graph=graph, cache=cache), graph)

@@ -33,8 +33,8 @@ JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts (shapes in
 class State:
     """Options given before the command, and the database opened from them."""
 
-    def __init__(self, db: str | None, graph: str | None, saver: str | None) -> None:
-        self.db, self.graph_spec, self.saver_spec = db, graph, saver
+    def __init__(self, db: str | None, graph: str | None, saver: str | None, cache: bool = True) -> None:
+        self.db, self.graph_spec, self.saver_spec, self.cache = db, graph, saver, cache
         self._debugger: Any = None
         self._stack = contextlib.ExitStack()
 
@@ -52,7 +52,7 @@ class State:
         saver = self._load_saver() if self.saver_spec else None
         if self.db is None and saver is None:
             raise LgttError("no database given", "pass --db PATH|URL (or set LGTT_DB), or --saver module:callable")
-        store = open_store(self.db, saver=saver, graph=graph)
+        store = open_store(self.db, saver=saver, graph=graph, cache=self.cache)
         self._stack.callback(store.close)
         self._debugger = Debugger(store, graph)
         self._debugger.cli = True
@@ -200,6 +200,8 @@ def root(
     timeout: float | None = typer.Option(None, "--timeout", min=0.001,
                                          help="Stop after SECONDS, cancelling the database's running statements."),
     utc: bool = typer.Option(False, "--utc", help="Show times in UTC (default: local time with its zone)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Read every SQLite row from the database, "
+                                  "without the local bookkeeping cache (see `lgtt cache clear`)."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
                                  help="Show lgtt's version and the LangGraph packages it found."),
 ) -> None:
@@ -211,7 +213,7 @@ def root(
     from lgtt.store import deadline
 
     deadline.set_timeout(timeout)
-    ctx.obj = State(db, graph, saver)
+    ctx.obj = State(db, graph, saver, cache=not no_cache)
 
 
 @app.command()
@@ -799,6 +801,34 @@ def copy(
 
 
 @app.command()
+def cache(
+    ctx: typer.Context,
+    action: str = typer.Argument(..., help="clear"),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Delete lgtt's local bookkeeping cache (LGTT_CACHE_DIR, or ~/.cache/lgtt), for every database.
+
+    The cache holds each SQLite checkpoint's ids, versions and metadata, so a repeated read of a
+    long thread does not walk its state again; it is checked against the database on every use.
+    Example: lgtt cache clear
+    """
+    with handled(ctx):
+        if action != "clear":
+            raise UsageError(f"unknown cache action {action!r}", "use `lgtt cache clear`")
+        from lgtt.api import clear_cache
+
+        done = clear_cache()
+        if as_json:
+            from lgtt.render.jsonout import emit
+
+            emit(done.to_json(), plain=True)
+            return
+        from lgtt.escape import visible
+
+        print(visible(f"removed {done.files} cache file(s), {done.bytes} bytes, from {done.folder}", one_line=True))
+
+
+@app.command()
 def ui(
     ctx: typer.Context,
     thread: str | None = typer.Argument(None, help="Open this thread at its head (default: the thread list)."),
@@ -820,7 +850,8 @@ def ui(
         def open_db() -> Any:  # the reading Debugger first, then a fresh one per write action
             if first:
                 return first.pop()
-            return Debugger(open_store(st.db, saver=db.store.saver() if st.saver_spec else None, graph=db.graph), db.graph)
+            return Debugger(open_store(st.db, saver=db.store.saver() if st.saver_spec else None, graph=db.graph,
+                                       cache=st.cache), db.graph)
 
         from lgtt.tui import run_ui
 

@@ -9,7 +9,7 @@ from typing import Any
 from typer.core import TyperGroup
 
 GLOBAL_WITH_VALUE = ("--db", "--graph", "--saver", "--timeout")
-GLOBAL_FLAGS = ("--utc",)
+GLOBAL_FLAGS = ("--utc", "--no-cache")
 
 
 def hoist_global_options(args: Sequence[str]) -> list[str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+# lgtt's bookkeeping cache (lgtt/store/cache.py) goes to a folder of this test process, removed at
+# the end, never to ~/.cache; subprocesses inherit it. Tests of the cache itself point it at tmp_path.
+_CACHE_DIR = tempfile.mkdtemp(prefix="lgtt-test-cache-")
+os.environ["LGTT_CACHE_DIR"] = _CACHE_DIR
+os.environ.pop("LGTT_NO_CACHE", None)
 
 PG_URL = os.environ.get("LGTT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -144,6 +152,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     from corpus.counts import reset  # the differential corpus's check counter (tests/corpus)
 
     reset()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

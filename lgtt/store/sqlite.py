@@ -72,6 +72,12 @@ SELECT checkpoint_id, parent_checkpoint_id, type, length(checkpoint),
        substr(checkpoint, 1, 256), substr(checkpoint, -{EDGE}), metadata
 FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id
 """
+BOOKKEEPING_AFTER_SQL = BOOKKEEPING_SQL.replace("ORDER BY", "AND checkpoint_id > ? ORDER BY")
+# What identifies each row for the cache, read from the row headers (length() does not load a blob).
+ROW_KEYS_SQL = """
+SELECT checkpoint_id, parent_checkpoint_id, type, length(checkpoint) FROM checkpoints
+WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id
+"""
 CHECKPOINT_BLOB_SQL = """
 SELECT type, checkpoint FROM checkpoints
 WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
@@ -170,12 +176,13 @@ class SqliteStore:
 
     kind = "sqlite"
 
-    def __init__(self, path: str, serde: StrictSerializer | None = None) -> None:
+    def __init__(self, path: str, serde: StrictSerializer | None = None, *, cache: bool = True) -> None:
         self.path = path
         self.display = path
         self._serde = serde
         self.conn = connect_readonly(path)
         self._check_schema()
+        self._cache: Any = cache or None  # True: opened on first use (lgtt/store/cache.py)
 
     @property
     def serde(self) -> StrictSerializer:
@@ -269,9 +276,27 @@ class SqliteStore:
     def thread_exists(self, thread_id: str) -> bool:
         return self.conn.execute(THREAD_EXISTS_SQL, (thread_id,)).fetchone() is not None
 
+    @property
+    def cache(self) -> Any:
+        """The bookkeeping cache of this file (None when disabled or unusable)."""
+        if self._cache is True:
+            from lgtt.store.cache import open_cache
+
+            self._cache = open_cache(self.path)
+        return self._cache
+
     def bookkeeping(self, thread_id: str, ns: str = "") -> list[Bookkeeping]:
+        if self.cache is None:
+            return self._bookkeeping(thread_id, ns)
+        keys = self.conn.execute(ROW_KEYS_SQL, (thread_id, ns)).fetchall()
+        return self.cache.bookkeeping(thread_id, ns, keys, lambda after: self._bookkeeping(thread_id, ns, after),
+                                      lambda raw: self.serde.loads_typed(("msgpack", raw)))
+
+    def _bookkeeping(self, thread_id: str, ns: str, after: str | None = None) -> list[Bookkeeping]:
+        """The namespace's rows (those after checkpoint id `after`), read from the database."""
         out = []
-        cur = self.conn.execute(BOOKKEEPING_SQL, (thread_id, ns))
+        cur = self.conn.execute(*((BOOKKEEPING_SQL, (thread_id, ns)) if after is None
+                                  else (BOOKKEEPING_AFTER_SQL, (thread_id, ns, after))))
         while batch := cur.fetchmany(256):
             for cid, parent, type_, size, start, end, meta in batch:
                 meta = load_metadata(meta)
@@ -288,15 +313,21 @@ class SqliteStore:
         return self.conn.execute(CHECKPOINT_BLOB_SQL, (thread_id, ns, checkpoint_id)).fetchone()
 
     def complete(self, thread_id: str, rows: Sequence[Bookkeeping]) -> None:
+        done = []  # what the cache keeps of plain msgpack rows
         for row in rows:
             if row.present is not None:
                 continue
-            type_, blob = self._blob(thread_id, row.ns, row.checkpoint_id)
+            stored, blob = self._blob(thread_id, row.ns, row.checkpoint_id)
+            type_ = stored
             if type_ != "msgpack":
                 type_, blob = self.serde.unwrap((type_, blob))
             fields, row.present, raw = scan.full_fields(blob)
             row.internal = {k: self.serde.loads_typed((type_, v)) for k, v in raw.items()}
             row.pending_sends = pending_sends(fields, self.serde)
+            if stored == "msgpack":
+                done.append((row.ns, row.checkpoint_id, row.present, raw, fields.get(scan.PENDING_SENDS)))
+        if done and self.cache is not None:
+            self.cache.completed(thread_id, done)
 
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         return [r[0] for r in self.conn.execute(IDS_SQL, (thread_id, ns))]
@@ -410,6 +441,8 @@ class SqliteStore:
             await conn.close()
 
     def close(self) -> None:
+        if self._cache not in (None, True):
+            self._cache.close()
         self.conn.close()
 
 
