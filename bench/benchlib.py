@@ -228,10 +228,14 @@ def section(title: str, all_res: Sequence[tuple[str, Result]], ratios: Sequence[
 
 def bench_main(doc: str | None, run: Callable[[argparse.Namespace], str],
                children: dict[str, tuple[Sequence[str], Callable[..., None]]] | None = None,
-               cleanup: Callable[[], None] | None = None, argv: list[str] | None = None) -> None:
-    """A bench script's `main`: the common options, its hidden child modes (`--child-NAME ARGS...`,
-    run in a fresh interpreter by run_py_child), then `run` and, unless --keep, `cleanup`."""
+               cleanup: Callable[[], None] | None = None, argv: list[str] | None = None,
+               extra_args: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+    """A bench script's `main`: the common options (and its own, added by `extra_args`), its hidden
+    child modes (`--child-NAME ARGS...`, run in a fresh interpreter by run_py_child), then `run`
+    and, unless --keep, `cleanup`."""
     ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    if extra_args is not None:
+        extra_args(ap)
     for name, (metavars, _) in (children or {}).items():
         ap.add_argument(f"--child-{name}", nargs=len(metavars), metavar=tuple(metavars), help=argparse.SUPPRESS)
     args = common_args(ap).parse_args(argv)
