@@ -255,3 +255,17 @@ def test_a_warm_read_touches_no_state_blob(chat_db: Path, cache_dir: Path) -> No
         tl = db.timeline(THREAD)
     assert [e.checkpoint_id for e in tl.entries] == [w["checkpoint_id"] for w in want]
     assert seen and not [s for s in seen if "substr(checkpoint" in s or "type, checkpoint" in s], seen
+
+
+def test_a_row_rewritten_in_place(chat_db: Path, cache_dir: Path) -> None:
+    """LangGraph never rewrites a row, but a hand edit must not leave a stale answer either."""
+    timeline(chat_db)
+    with sqlite3.connect(chat_db) as conn:
+        (cid, meta), *_ = conn.execute("SELECT checkpoint_id, metadata FROM checkpoints ORDER BY checkpoint_id "
+                                       "LIMIT 1 OFFSET 5").fetchall()
+        doc = json.loads(meta)
+        doc["step"] = 1000 + doc["step"]
+        conn.execute("UPDATE checkpoints SET metadata = ? WHERE checkpoint_id = ?", (json.dumps(doc), cid))
+    want = history(chat_db)
+    assert [w["step"] for w in want if w["checkpoint_id"] == cid] == [doc["step"]]
+    assert timeline(chat_db) == want

@@ -4,8 +4,9 @@ SqliteSaver stores the whole state in every row: reading a row's bookkeeping wal
 The cache keeps what `Bookkeeping` holds (and what `complete()` adds) per checkpoint, in a SQLite
 file of its own under the user cache folder (`cache_dir()`), one file per database file, never in
 the user's database. Rows are never rewritten in place by LangGraph; still, every use compares each
-cached row's (id, parent, type, blob length) with the database's (read from the row headers, without
-touching the blobs), so a pruned, new, replaced or rewritten row is read again from the database.
+cached row's (id, parent, type, blob and metadata lengths) with the database's (read from the
+row headers, without touching the blobs), so a pruned, new, replaced or rewritten row is read
+again from the database.
 A database file with another device/inode at the same path drops the whole file's cache.
 Any failure of the cache (unwritable folder, damaged file, a lock) silently falls back to the database.
 """
@@ -25,21 +26,22 @@ import msgpack
 
 from lgtt.store.base import Bookkeeping
 
-FORMAT = "1"
+FORMAT = "2"
 SUFFIX = ".lgtt-cache"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS books (
-    thread_id TEXT, ns TEXT, checkpoint_id TEXT, parent_id TEXT, type TEXT, size INTEGER,
+    thread_id TEXT, ns TEXT, checkpoint_id TEXT, parent_id TEXT, type TEXT, size INTEGER, meta_size INTEGER,
     book BLOB, done BLOB, PRIMARY KEY (thread_id, ns, checkpoint_id)) WITHOUT ROWID;
 """
-LOAD_SQL = "SELECT checkpoint_id, parent_id, type, size, book, done FROM books WHERE thread_id = ? AND ns = ?"
-PUT_SQL = "INSERT OR REPLACE INTO books VALUES (?, ?, ?, ?, ?, ?, ?, NULL)"
+LOAD_SQL = "SELECT checkpoint_id, parent_id, type, size, meta_size, book, done FROM books WHERE thread_id = ? AND ns = ?"
+PUT_SQL = "INSERT OR REPLACE INTO books VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)"
 DONE_SQL = "UPDATE books SET done = ? WHERE thread_id = ? AND ns = ? AND checkpoint_id = ?"
 DROP_SQL = "DELETE FROM books WHERE thread_id = ? AND ns = ? AND checkpoint_id = ?"
 
-# (checkpoint id, parent id, type, blob length): what identifies a row without reading its blob.
-Key = tuple[str, "str | None", "str | None", "int | None"]
+# (checkpoint id, parent id, type, blob length, metadata length): what identifies a row without
+# reading its blob (the lengths are in the row's record header).
+Key = tuple[str, "str | None", "str | None", "int | None", "int | None"]
 
 
 def cache_dir() -> Path:
@@ -116,8 +118,10 @@ class BookCache:
         self.conn = self._connect(path)
         try:
             self._prepare(db_path, identity)
-        except sqlite3.DatabaseError:  # a damaged cache file: start it again
+        except sqlite3.DatabaseError as exc:  # a damaged cache file: start it again
             self.conn.close()
+            if isinstance(exc, sqlite3.OperationalError):  # locked by another lgtt: no cache this time
+                raise
             clear(db_path)
             self.conn = self._connect(path)
             self._prepare(db_path, identity)
@@ -157,7 +161,7 @@ class BookCache:
         except sqlite3.Error:
             cached = {}
         gone = set(cached) - {k[0] for k in keys}
-        first_miss = next((i for i, k in enumerate(keys) if (c := cached.get(k[0])) is None or c[1:4] != k[1:]), None)
+        first_miss = next((i for i, k in enumerate(keys) if (c := cached.get(k[0])) is None or c[1:5] != k[1:]), None)
         out: list[Bookkeeping] = []
         for k in keys[: first_miss if first_miss is not None else len(keys)]:
             out.append(_load(cached[k[0]], ns, decode))
@@ -179,7 +183,7 @@ class BookCache:
                                       b.updated_channels], use_bin_type=True)
             except (TypeError, ValueError, OverflowError):
                 continue
-            rows.append((thread_id, ns, b.checkpoint_id, key[1], key[2], key[3], book))
+            rows.append((thread_id, ns, b.checkpoint_id, key[1], key[2], key[3], key[4], book))
         if not rows and not gone:
             return
         try:
@@ -206,7 +210,7 @@ class BookCache:
 
 
 def _load(row: tuple[Any, ...], ns: str, decode: Callable[[bytes], Any]) -> Bookkeeping:
-    cid, parent, _, _, book, done = row
+    cid, parent, _, _, _, book, done = row
     meta, ts, v, versions, seen, updated = msgpack.unpackb(book, raw=False, strict_map_key=False)
     out = Bookkeeping(checkpoint_id=cid, parent_id=parent, ns=ns, metadata=meta, ts=ts, v=v,
                       channel_versions=versions, versions_seen=seen, updated_channels=updated)

@@ -75,7 +75,7 @@ FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_i
 BOOKKEEPING_AFTER_SQL = BOOKKEEPING_SQL.replace("ORDER BY", "AND checkpoint_id > ? ORDER BY")
 # What identifies each row for the cache, read from the row headers (length() does not load a blob).
 ROW_KEYS_SQL = """
-SELECT checkpoint_id, parent_checkpoint_id, type, length(checkpoint) FROM checkpoints
+SELECT checkpoint_id, parent_checkpoint_id, type, length(checkpoint), length(metadata) FROM checkpoints
 WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id
 """
 CHECKPOINT_BLOB_SQL = """
