@@ -269,3 +269,14 @@ def test_a_row_rewritten_in_place(chat_db: Path, cache_dir: Path) -> None:
     want = history(chat_db)
     assert [w["step"] for w in want if w["checkpoint_id"] == cid] == [doc["step"]]
     assert timeline(chat_db) == want
+
+
+def test_a_cache_written_by_other_code_is_dropped(chat_db: Path, cache_dir: Path) -> None:
+    want = history(chat_db)
+    timeline(chat_db)
+    (f,) = cache_files(cache_dir)
+    with sqlite3.connect(f) as conn:  # what another lgtt version might have cached: other facts
+        conn.execute("UPDATE books SET book = (SELECT book FROM books ORDER BY checkpoint_id LIMIT 1), done = NULL")
+        conn.execute("UPDATE meta SET v = 'older' WHERE k = 'format'")
+    assert timeline(chat_db) == want
+    assert cache_mod.code_version().startswith(cache_mod.FORMAT + ":")

@@ -27,6 +27,8 @@ import msgpack
 from lgtt.store.base import Bookkeeping
 
 FORMAT = "2"
+# The code that turns rows into bookkeeping: a cache written by other code is dropped.
+SOURCES = ("base.py", "cache.py", "common.py", "scan.py", "sqlite.py")
 SUFFIX = ".lgtt-cache"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
@@ -60,6 +62,21 @@ def cache_file(db_path: str) -> Path:
     """The cache file of one database file (named by a hash of its resolved path)."""
     real = os.path.realpath(db_path)
     return cache_dir() / (hashlib.sha256(real.encode("utf-8", "surrogatepass")).hexdigest()[:32] + SUFFIX)
+
+
+def code_version() -> str:
+    """FORMAT and a hash of the modules that compute the cached facts (an upgrade, or any edit,
+    of lgtt's reading code invalidates what an older one cached)."""
+    digest = hashlib.sha256(FORMAT.encode())
+    here = Path(__file__).resolve().parent
+    for name in SOURCES:
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:
+            from lgtt import __version__
+
+            digest.update(__version__.encode())
+    return f"{FORMAT}:{digest.hexdigest()[:16]}"
 
 
 def enabled() -> bool:
@@ -140,12 +157,13 @@ class BookCache:
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.executescript(SCHEMA)
         meta = dict(self.conn.execute("SELECT k, v FROM meta").fetchall())
-        if meta.get("format") != FORMAT or meta.get("identity") != identity:
+        version = code_version()
+        if meta.get("format") != version or meta.get("identity") != identity:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
                 self.conn.execute("DELETE FROM books")
                 self.conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                    ("format", FORMAT), ("identity", identity), ("path", os.path.realpath(db_path))])
+                    ("format", version), ("identity", identity), ("path", os.path.realpath(db_path))])
 
     def close(self) -> None:
         self.conn.close()
