@@ -40,6 +40,11 @@ class Debugger:
         self.graph = graph
         self.cli = False  # the CLI sets it: errors then keep speaking of flags
         self._blocked_mark = _blocked_counts()
+        self.warnings: list[str] = []  # what a command could not read (damaged rows); the CLI prints them
+
+    def warn(self, line: str | None) -> None:
+        if line and line not in self.warnings:
+            self.warnings.append(line)
 
     # -- helpers ----------------------------------------------------------------
     @property
@@ -146,11 +151,22 @@ class Debugger:
     def stream_threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
                        order: str = "newest", after: str | None = None, status: Sequence[str] | str = ()):
         """`threads` one at a time, read in bounded batches: memory stays flat on any number of threads."""
-        from lgtt.ops.threads import parse_status, stream_threads
+        from lgtt.ops.status import DAMAGED
+        from lgtt.ops.threads import damage_warning, parse_status, stream_threads
 
         wanted = parse_status([status] if isinstance(status, str) else list(status))
-        return stream_threads(self.store, self.triggers, where, limit, order, after, graph=self.graph,
-                              status=wanted)
+        infos = stream_threads(self.store, self.triggers, where, limit, order, after, graph=self.graph,
+                               status=wanted)
+
+        def rows():
+            damaged = []
+            for row in infos:
+                if row.status == DAMAGED:
+                    damaged.append(row)
+                yield row
+            self.warn(damage_warning(damaged))
+
+        return rows()
 
 
     @_public
@@ -161,7 +177,9 @@ class Debugger:
 
         ns = self.resolve_ns(thread_id, ns)
         graph = subgraph_for(self.graph, ns) if self.graph is not None else None
-        return build_timeline(self.store, thread_id, ns, self.triggers_for(ns), graph=graph)
+        tl = build_timeline(self.store, thread_id, ns, self.triggers_for(ns), graph=graph)
+        self.warn(tl.damage_warning())
+        return tl
 
     def follow(self, thread_id: str, ns: str = "", *, on_event: Any, until: str | None = None,
                interval: float = 0.5, timeout: float | None = None, skip_existing: bool = False) -> str:

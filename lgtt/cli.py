@@ -89,6 +89,8 @@ def handled(ctx: typer.Context) -> Iterator[State]:
         yield state
         if state._debugger is not None:
             _warn_blocked(state._debugger)
+            for line in state._debugger.warnings:
+                _err(f"warning: {line}")
     except LgttError as exc:
         _err(exc.line())
         code = exc.code

@@ -20,7 +20,10 @@ LIVE_NOTE = ("on a live database a run's newest writes (and blobs) are stored ju
 # What to do, per kind of problem.
 ADVICE = {
     "undecodable": "the row is damaged or written by another serializer; restore it from a backup or delete the thread",
-    "bad_metadata": "the metadata is not JSON; restore the row from a backup",
+    "bad_metadata": "LangGraph expects a JSON object here (step, source, parents); restore the row from a backup",
+    "bad_version": "LangGraph compares these versions to decide what runs next; restore the row from a backup",
+    "parent_cycle": "following parent links never reaches the first checkpoint; history and time travel through "
+                    "these checkpoints are wrong; restore the parent links from a backup",
     "dangling_parent": "its parent was deleted (partial prune?); history before it is lost, "
                        "time travel past it is impossible",
     "orphan_writes": "pending writes with no checkpoint (partial delete?); they are never read and can be deleted",
@@ -102,7 +105,10 @@ class _Collector:
         self.add("undecodable", thread_id, ns, cid, f"{what} does not decode: {detail}")
 
     def bad_metadata(self, thread_id: str, ns: str, cid: str, detail: str) -> None:
-        self.add("bad_metadata", thread_id, ns, cid, f"metadata does not decode: {detail}")
+        self.add("bad_metadata", thread_id, ns, cid, detail)
+
+    def bad_version(self, thread_id: str, ns: str, cid: str, detail: str) -> None:
+        self.add("bad_version", thread_id, ns, cid, detail)
 
     def missing_blob(self, thread_id: str, ns: str, cid: str, what: list[str]) -> None:
         self.add("missing_blob", thread_id, ns, cid, f"referenced blob missing: {', '.join(what)}")
@@ -120,11 +126,37 @@ class _Collector:
         for (ns, cid), (parent, _, _) in rows.items():
             if parent is not None and (ns, parent) not in rows:
                 self.add("dangling_parent", thread_id, ns, cid, f"parent checkpoint {parent} does not exist")
+        self._cycles(thread_id)
         for (ns, cid), n in self.writes.items():
             if (ns, cid) not in rows:
                 self.add("orphan_writes", thread_id, ns, cid, f"{n} write(s) belong to this checkpoint, which does not exist")
         self._delta_chains(thread_id)
         self._reset()
+
+    def _cycles(self, thread_id: str) -> None:
+        """Parent links that loop (a checkpoint its own parent, or A -> B -> A): one problem per loop."""
+        rows = self.rows
+        done: set[tuple[str, str]] = set()
+        for start in sorted(rows):
+            path: list[tuple[str, str]] = []
+            on_path: set[tuple[str, str]] = set()
+            cur: tuple[str, str] | None = start
+            while cur is not None and cur in rows and cur not in done:
+                if cur in on_path:
+                    loop = path[path.index(cur):]
+                    ns, first = min(loop)
+                    if len(loop) == 1:
+                        detail = "the checkpoint is its own parent"
+                    else:
+                        chain = " -> ".join(c for _, c in loop[loop.index((ns, first)):] + loop[: loop.index((ns, first))])
+                        detail = f"parent links loop through {len(loop)} checkpoints: {chain} -> {first}"
+                    self.add("parent_cycle", thread_id, ns, first, detail)
+                    break
+                path.append(cur)
+                on_path.add(cur)
+                parent = rows[cur][0]
+                cur = (cur[0], parent) if parent is not None else None
+            done |= on_path
 
     def _delta_chains(self, thread_id: str) -> None:
         """Each checkpoint counting deltas for a key must reach a snapshot of it, or the thread's start."""
@@ -136,7 +168,8 @@ class _Collector:
                 path: list[str] = []
                 cur: str | None = cid
                 brk: str | None = None
-                while cur is not None:
+                walked: set[str] = set()
+                while cur is not None and cur not in walked:  # a parent cycle is reported by _cycles
                     if (ns, cur, key) in memo:
                         brk = memo[(ns, cur, key)]
                         break
@@ -145,6 +178,7 @@ class _Collector:
                         brk = path[-1]
                         break
                     path.append(cur)
+                    walked.add(cur)
                     if key in row[2]:
                         break
                     cur = row[0]

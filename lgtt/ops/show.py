@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from langgraph.checkpoint.serde.types import _DeltaSnapshot
 
 from lgtt import oldformat
-from lgtt.errors import NotFound
+from lgtt.errors import LgttError, NotFound, UsageError
 from lgtt.jsonform import to_jsonable
 from lgtt.nextnodes import (
     ENTRY_UNKNOWN,
@@ -21,7 +22,7 @@ from lgtt.nextnodes import (
 )
 from lgtt.ops.channels import is_internal
 from lgtt.store.base import Store
-from lgtt.store.common import from_decoded
+from lgtt.store.common import describe, from_decoded, read_metadata, version_problem
 from lgtt.tasks import TaskStatus, null_writes, task_hash, task_ids, task_statuses
 
 __all__ = ["CheckpointView", "TaskView", "show_checkpoint", "task_hash"]
@@ -88,9 +89,39 @@ def show_checkpoint(store: Store, thread_id: str, index: int, ids: list[str], *,
     """The checkpoint at `index` of `ids`: LangGraph's live view when `live`, else as recorded.
     `json_values` (without a graph): values decoded straight to their JSON form (faster)."""
     cid = ids[index]
+    try:
+        return _show(store, thread_id, index, cid, live=live, ns=ns, graph=graph, json_values=json_values)
+    except LgttError as exc:
+        if isinstance(exc, (NotFound, UsageError, Unreadable)) or "encrypt" in exc.message or "decrypt" in exc.message:
+            raise
+        raise unreadable(thread_id, ns, cid, exc.message) from None
+    except Exception as exc:  # damaged bytes, metadata or versions: name the checkpoint
+        if type(exc).__module__.partition(".")[0] in ("sqlite3", "psycopg"):
+            raise  # the database itself failed (timeout, connection): cli.handled says so
+        raise unreadable(thread_id, ns, cid, describe(exc)) from None
+
+
+class Unreadable(LgttError):
+    """A checkpoint whose stored bytes, metadata or versions do not decode."""
+
+
+def unreadable(thread_id: str, ns: str, cid: str, why: str) -> LgttError:
+    where = f"thread {thread_id!r}" + (f" ns {ns!r}" if ns else "")
+    return Unreadable(f"checkpoint {cid} of {where} cannot be read ({why})",
+                     f"run `lgtt check {thread_id}` for details; other checkpoints can still be shown")
+
+
+def _show(store: Store, thread_id: str, index: int, cid: str, *, live: bool, ns: str, graph: Any,
+          json_values: bool) -> CheckpointView:
     tup = store.get_tuple(thread_id, ns, cid, json_values=json_values and graph is None)
     if tup is None:
         raise NotFound(f"checkpoint {cid} of thread {thread_id!r} disappeared", "the database changed meanwhile; retry")
+    problem = version_problem(tup.checkpoint.get("v"), tup.checkpoint.get("channel_versions"),
+                              tup.checkpoint.get("versions_seen"))
+    if problem is None and tup.metadata is not None and not isinstance(tup.metadata, dict):
+        problem = read_metadata(orjson.dumps(tup.metadata))[1]
+    if problem:
+        raise unreadable(thread_id, ns, cid, problem)
     raw_values = tup.checkpoint.get("channel_values") or {}
     internal = {k: v for k, v in raw_values.items() if is_internal(k)}
     writes = [

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from lgtt.store.base import ERROR, INTERRUPT
 
 ERROR_S, INTERRUPTED, PENDING, DONE = "error", "interrupted", "pending", "done"
-STATUSES = (ERROR_S, INTERRUPTED, PENDING, DONE)
+DAMAGED = "damaged"  # the head checkpoint cannot be read (see `lgtt check`)
+STATUSES = (ERROR_S, INTERRUPTED, PENDING, DONE, DAMAGED)
 
 
 def status_of(next_nodes: Sequence[str], head_writes: Sequence[tuple[str, str]]) -> str:

@@ -15,7 +15,7 @@ from lgtt.nextnodes import (
     next_nodes,
     thread_entry,
 )
-from lgtt.ops.status import DONE, PENDING, live_next, status_of
+from lgtt.ops.status import DAMAGED, DONE, PENDING, live_next, status_of
 from lgtt.store.base import Store
 from lgtt.tasks import task_ids, task_statuses
 
@@ -59,7 +59,9 @@ def stream_threads(store: Store, triggers: Triggers | None = None, where: Sequen
     for row in store.threads(where=where, limit=None if status else limit, order=order, after=after):
         if status and limit and shown >= limit:
             return
-        if oldformat.is_old(row.head):
+        if row.head.damage:  # a head that cannot be read: listed, marked, never fails the batch
+            nxt, state = [], DAMAGED
+        elif oldformat.is_old(row.head):
             from lgtt.ops.oldtasks import prover
 
             history = store.bookkeeping(row.thread_id) if graph is None and row.head.v < 3 else []
@@ -109,6 +111,16 @@ def list_threads(store: Store, triggers: Triggers | None = None, where: Sequence
     return list(stream_threads(store, triggers, where, limit, order, after))
 
 
+def damage_warning(rows: Sequence[ThreadInfo]) -> str | None:
+    """One warning line naming the threads whose head checkpoint cannot be read."""
+    bad = [r.thread_id for r in rows if r.status == DAMAGED]
+    if not bad:
+        return None
+    shown = ", ".join(repr(t) for t in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+    return (f"{len(bad)} thread(s) have a head checkpoint that cannot be read (status damaged): {shown}; "
+            "run `lgtt check` for details")
+
+
 def parse_where(items: Sequence[str]) -> list[tuple[str, str]]:
     """`KEY=VALUE` strings as pairs."""
     from lgtt.errors import UsageError
@@ -123,7 +135,7 @@ def parse_where(items: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def parse_status(items: Sequence[str]) -> list[str]:
-    """`--status` values, checked against the four statuses."""
+    """`--status` values, checked against the statuses."""
     from lgtt.errors import UsageError
     from lgtt.ops.status import STATUSES
 

@@ -41,6 +41,8 @@ class TimelineEntry:
     children: int = 0
     subgraphs: list[dict[str, Any]] = field(default_factory=list)
     next_incomplete: bool = False  # a pre-1.0 checkpoint whose next node(s) only the graph knows
+    undecodable: bool = False  # the row cannot be read: no next, nodes or changed keys for it
+    damage: str | None = None  # why (not in the JSON row; `lgtt check` details it)
 
     @property
     def short_id(self) -> str:
@@ -48,6 +50,7 @@ class TimelineEntry:
 
     def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
+        d.pop("damage")
         d["short_id"] = self.short_id
         return d
 
@@ -67,6 +70,15 @@ class Timeline:
     def branches(self) -> int:
         return 1 + max((e.branch for e in self.entries), default=0)
 
+    def damage_warning(self) -> str | None:
+        """One warning line when some rows cannot be read."""
+        bad = [e for e in self.entries if e.undecodable]
+        if not bad:
+            return None
+        shown = ", ".join(f"{e.index} ({e.short_id})" for e in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        return (f"thread {self.thread_id!r}: {len(bad)} checkpoint(s) cannot be read, marked undecodable: {shown}; "
+                f"run `lgtt check {self.thread_id}` for details")
+
     def page(self, limit: int | None) -> tuple[list[TimelineEntry], int]:
         """The newest `limit` entries (all when None) and how many are hidden."""
         if limit is None or limit >= len(self.entries):
@@ -75,10 +87,11 @@ class Timeline:
 
 
 def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Triggers | None = None,
-                   graph: Any = None) -> Timeline:
+                   graph: Any = None, rows: list[Bookkeeping] | None = None) -> Timeline:
     """Every checkpoint of `thread_id` in namespace `ns` with next, producers, changed keys and branches.
-    `graph` (the (sub)graph writing `ns`) migrates checkpoints of older formats as LangGraph does."""
-    rows = store.bookkeeping(thread_id, ns)
+    `graph` (the (sub)graph writing `ns`) migrates checkpoints of older formats as LangGraph does;
+    `rows`: the namespace's bookkeeping when already read. Damaged rows are kept, marked `undecodable`."""
+    rows = store.bookkeeping(thread_id, ns) if rows is None else rows
     if not rows:
         if store.thread_exists(thread_id):
             raise NotFound(f"thread {thread_id!r} has no checkpoints in namespace {ns!r}", f"see `lgtt timeline {thread_id}`")
@@ -92,7 +105,7 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
     special = store.special_writes(thread_id, ns, [r.checkpoint_id for r in rows])
     by_id = {r.checkpoint_id: r for r in rows}
     entry = _entry(store, thread_id, ns, rows) if triggers is None else None
-    nexts = {r.checkpoint_id: next_nodes(r, triggers, entry) for r in rows}
+    nexts = {r.checkpoint_id: [] if r.damage else next_nodes(r, triggers, entry) for r in rows}
     entries = []
     first_child: dict[str, str] = {}
     branch_of: dict[str, int] = {}
@@ -100,6 +113,8 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
     branches = 0
     for i, r in enumerate(rows):
         parent = by_id.get(r.parent_id) if r.parent_id else None
+        if parent is not None and r.parent_id not in branch_of:
+            parent = None  # a parent link to itself or to a later checkpoint (a cycle): `lgtt check` reports it
         if parent is None:
             branch = 0 if i == 0 else (branches := branches + 1)
         elif r.parent_id in first_child:
@@ -121,12 +136,15 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
             source=r.source,
             created_at=r.ts,
             next=nexts[r.checkpoint_id],
-            nodes=_producers(r, parent, nexts),
-            changed=written_keys(r, parent, [c for t, c in special.get(r.checkpoint_id, []) if t == NULL_TASK_ID]),
+            nodes=[] if r.damage else _producers(r, parent, nexts),
+            changed=[] if r.damage else written_keys(
+                r, parent, [c for t, c in special.get(r.checkpoint_id, []) if t == NULL_TASK_ID]),
             interrupts=interrupts,
             errors=errors,
             branch=branch,
             next_incomplete=bool(r.unknown_successors),
+            undecodable=r.damage is not None,
+            damage=r.damage,
         ))
     head_path = set()
     cid: str | None = rows[-1].checkpoint_id

@@ -15,7 +15,8 @@ from lgtt.render.console import console, safe
 
 __all__ = ["console", "threads_table", "timeline_table", "timeline_tree", "show_view", "fork_summary"]
 
-STATUS_STYLE = {"error": "bold red", "interrupted": "bold yellow", "pending": "cyan", "done": "green"}
+STATUS_STYLE = {"error": "bold red", "interrupted": "bold yellow", "pending": "cyan", "done": "green",
+                "damaged": "bold red"}
 MAX_VALUE = 400
 
 
@@ -66,6 +67,8 @@ def timeline_table(tl: Any, entries: list[Any], hidden: int, width: int | None =
         t.add_column(col, overflow="ellipsis")
     for e in entries:
         flags = []
+        if e.undecodable:
+            flags.append(Text("undecodable", "bold red"))
         if e.errors:
             flags.append(safe(f"error×{e.errors}", "bold red"))
         if e.interrupts:

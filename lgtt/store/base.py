@@ -22,7 +22,8 @@ class Bookkeeping:
 
     `present` is the set of channels holding a value (None when the backend could not
     tell without decoding, see `scan.py`); `internal` holds the decoded values of the
-    few internal channels that decide `next` (joins and Send packets).
+    few internal channels that decide `next` (joins and Send packets). A row that does
+    not decode has `damage` set and empty versions.
     """
 
     checkpoint_id: str
@@ -40,6 +41,7 @@ class Bookkeeping:
     # after migration the nodes whose successors only the graph knows.
     pending_sends: list[Any] | None = None
     unknown_successors: list[str] = field(default_factory=list)
+    damage: str | None = None  # why the row cannot be read (undecodable bytes, bad metadata or versions)
 
     @property
     def source(self) -> str:

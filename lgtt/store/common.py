@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -29,12 +30,65 @@ class LazySerializer:
 
 
 def load_metadata(raw: Any) -> dict[str, Any]:
-    """Checkpoint metadata as stored (JSON text/bytes in SQLite, jsonb in Postgres)."""
-    if raw is None:
-        return {}
+    """Checkpoint metadata as stored (JSON text/bytes in SQLite, jsonb in Postgres); {} when unreadable."""
+    return read_metadata(raw)[0]
+
+
+def read_metadata(raw: Any) -> tuple[dict[str, Any], str | None]:
+    """(metadata, problem): a stored metadata that is not a JSON object gives ({}, what is wrong)."""
+    if raw is None:  # SQL NULL, or a jsonb null as psycopg returns it
+        return {}, "metadata is null, not an object"
     if isinstance(raw, dict):
-        return raw
-    return orjson.loads(raw)
+        return raw, None
+    if isinstance(raw, (bytes, bytearray, memoryview, str)):
+        try:
+            raw = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            return {}, f"metadata is not JSON ({exc})"
+    if isinstance(raw, dict):
+        return raw, None
+    return {}, f"metadata is a JSON {_json_kind(raw)}, not an object"
+
+
+def root_of(metadata: dict[str, Any]) -> str | None:
+    """metadata.parents[""]: the root checkpoint a subgraph call ran under (None when absent or malformed)."""
+    parents = metadata.get("parents")
+    root = parents.get("") if isinstance(parents, dict) else None
+    return root if isinstance(root, str) else None
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(value), type(value).__name__)
+
+
+# A channel version as LangGraph's savers write it: an int (SqliteSaver, older savers) or a
+# zero-padded string "0000…0003.0.5194…" (PostgresSaver, InMemorySaver).
+_STR_VERSION = re.compile(r"^\d+(\.\d+)*$")
+
+
+def version_problem(v: Any, channel_versions: Any, versions_seen: Any) -> str | None:
+    """What is wrong with a checkpoint's format version and channel versions, or None."""
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+        return f"checkpoint format version v is {v!r}, not an integer"
+    if channel_versions is not None and not isinstance(channel_versions, dict):
+        return f"channel_versions is a {type(channel_versions).__name__}, not a map"
+    if versions_seen is not None and not isinstance(versions_seen, dict):
+        return f"versions_seen is a {type(versions_seen).__name__}, not a map"
+    kinds: set[type] = set()
+    items = [(f"channel_versions[{k!r}]", ver) for k, ver in (channel_versions or {}).items()]
+    for node, seen in (versions_seen or {}).items():
+        if not isinstance(seen, dict):
+            return f"versions_seen[{node!r}] is a {type(seen).__name__}, not a map"
+        items += [(f"versions_seen[{node!r}][{k!r}]", ver) for k, ver in seen.items()]
+    for where, ver in items:
+        if isinstance(ver, bool) or not (isinstance(ver, (int, float)) or (isinstance(ver, str) and _STR_VERSION.match(ver))):
+            return f"{where} is {ver!r}, not a channel version"
+        kinds.add(str if isinstance(ver, str) else int)
+    if len(kinds) > 1:
+        return "channel versions mix numbers and strings"
+    return None
 
 
 def from_decoded(checkpoint: dict[str, Any], cid: str, parent: str | None, ns: str,
@@ -88,6 +142,10 @@ def pending_sends(fields: dict[str, Any], serde: Any) -> list[Any] | None:
 
 def _book(head: dict[str, Any], tail: dict[str, Any], cid: str, parent: str | None, ns: str,
           metadata: dict[str, Any], present: set[str] | None, internal: dict[str, Any]) -> Bookkeeping:
+    problem = version_problem(head.get("v"), tail.get("channel_versions"), tail.get("versions_seen"))
+    if problem is not None:
+        return damaged(cid, parent, ns, metadata, problem)
+    updated = tail.get("updated_channels")
     return Bookkeeping(
         checkpoint_id=cid,
         parent_id=parent,
@@ -97,10 +155,27 @@ def _book(head: dict[str, Any], tail: dict[str, Any], cid: str, parent: str | No
         v=int(head.get("v", 0) or 0),
         channel_versions=tail.get("channel_versions") or {},  # freshly unpacked: no copies needed
         versions_seen=tail.get("versions_seen") or {},
-        updated_channels=tail.get("updated_channels"),
+        updated_channels=updated if isinstance(updated, list) else None,
         present=present,
         internal=internal,
     )
+
+
+def damaged(cid: str, parent: str | None, ns: str, metadata: dict[str, Any], problem: str) -> Bookkeeping:
+    """A row lgtt cannot read: ids and parent link only, `damage` says why (nothing runs from it)."""
+    return Bookkeeping(checkpoint_id=cid, parent_id=parent, ns=ns, metadata=metadata, ts="", v=0,
+                       channel_versions={}, versions_seen={}, updated_channels=None, present=set(),
+                       damage=problem)
+
+
+def describe(exc: BaseException) -> str:
+    """An exception raised while decoding a row, as a short phrase."""
+    from lgtt.errors import LgttError
+
+    if isinstance(exc, LgttError):
+        return exc.message
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def match_values(value: Any) -> tuple[Any, Any]:

@@ -10,7 +10,16 @@ from lgtt.dburl import redact
 from lgtt.errors import LgttError
 from lgtt.store import deadline, postgres_old
 from lgtt.store.base import Bookkeeping, ThreadRow
-from lgtt.store.common import LazySerializer, load_metadata, match_values
+from lgtt.store.common import (
+    LazySerializer,
+    damaged,
+    describe,
+    load_metadata,
+    match_values,
+    read_metadata,
+    root_of,
+    version_problem,
+)
 from lgtt.store.migration import require_postgres_migrated
 
 if TYPE_CHECKING:
@@ -32,9 +41,14 @@ MIGRATION_SQL = "SELECT max(v) FROM checkpoint_migrations"
 # Which channels hold a value: inline primitives in the jsonb, or a non-empty blob at the
 # checkpoint's version. Blob presence is read once per thread (or per set of heads) and joined
 # in Python: a per-row subquery over jsonb_each is planned badly and goes quadratic.
-BOOKKEEPING_COLUMNS = """
-c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.checkpoint - 'channel_values' AS book, c.metadata,
-ARRAY(SELECT jsonb_object_keys(c.checkpoint -> 'channel_values')) AS inline_keys
+# A damaged row (a checkpoint or a field that is not a JSON object) must not fail the query for all.
+def _object(expr: str) -> str:
+    return f"CASE WHEN jsonb_typeof({expr}) = 'object' THEN {expr} ELSE jsonb_build_object() END"
+
+
+BOOKKEEPING_COLUMNS = f"""
+c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, {_object('c.checkpoint')} - 'channel_values' AS book, c.metadata,
+ARRAY(SELECT jsonb_object_keys({_object("c.checkpoint -> 'channel_values'")})) AS inline_keys
 """
 INTERNAL_CHANNEL = "(channel LIKE 'join:%%' OR channel LIKE 'branch:to:%%' OR channel = '__pregel_tasks')"
 BLOB_VERSIONS_SQL = f"""
@@ -87,7 +101,7 @@ SELECT c.thread_id, b.channel, b.version,
        CASE WHEN {INTERNAL_CHANNEL.replace('channel', 'b.channel')} THEN b.blob END AS blob
 FROM unnest(%s::text[], %s::text[]) h(t, h)
 JOIN checkpoints c ON c.thread_id = h.t AND c.checkpoint_ns = '' AND c.checkpoint_id = h.h
-CROSS JOIN LATERAL jsonb_each_text(c.checkpoint -> 'channel_versions') v
+CROSS JOIN LATERAL jsonb_each_text({_object("c.checkpoint -> 'channel_versions'")}) v
 JOIN checkpoint_blobs b ON b.thread_id = c.thread_id AND b.checkpoint_ns = '' AND b.channel = v.key
     AND b.version = v.value
 WHERE b.type <> 'empty'
@@ -221,7 +235,12 @@ class PostgresStore:
 
     def _book(self, r: dict[str, Any], ns: str, blobs: dict[tuple[str, str], Any]) -> Bookkeeping:
         """`blobs`: (channel, version) -> (type, bytes) for internal channels, else None, for non-empty blobs."""
-        book = r["book"]
+        book = r["book"] if isinstance(r["book"], dict) else {}
+        cid, parent = r["checkpoint_id"], r["parent_checkpoint_id"]
+        metadata, meta_problem = read_metadata(r["metadata"])
+        problem = version_problem(book.get("v"), book.get("channel_versions"), book.get("versions_seen"))
+        if problem is not None:
+            return damaged(cid, parent, ns, metadata, problem)
         versions = dict(book.get("channel_versions") or {})
         present = set(r["inline_keys"] or ())
         internal = {}
@@ -230,15 +249,24 @@ class PostgresStore:
             if key in blobs:
                 present.add(chan)
                 if blobs[key] is not None:
-                    internal[chan] = self.serde.loads_typed(blobs[key])
+                    try:
+                        internal[chan] = self.serde.loads_typed(blobs[key])
+                    except LgttError as exc:
+                        if "encrypt" in exc.message or "decrypt" in exc.message:
+                            raise
+                        return damaged(cid, parent, ns, metadata, f"blob {chan}: {describe(exc)}")
+                    except Exception as exc:
+                        return damaged(cid, parent, ns, metadata, f"blob {chan}: {describe(exc)}")
+        updated = book.get("updated_channels")
         return Bookkeeping(
-            checkpoint_id=r["checkpoint_id"], parent_id=r["parent_checkpoint_id"], ns=ns,
-            metadata=load_metadata(r["metadata"]), ts=str(book.get("ts", "")), v=int(book.get("v", 0) or 0),
+            checkpoint_id=cid, parent_id=parent, ns=ns,
+            metadata=metadata, ts=str(book.get("ts", "")), v=int(book.get("v", 0) or 0),
             channel_versions=versions,
             versions_seen={k: dict(v) for k, v in (book.get("versions_seen") or {}).items()},
-            updated_channels=book.get("updated_channels"),
+            updated_channels=updated if isinstance(updated, list) else None,
             present=present,
             internal=internal,
+            damage=meta_problem,
         )
 
     def threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
@@ -367,7 +395,7 @@ class PostgresStore:
 
     def namespaces(self, thread_id: str) -> dict[str, tuple[int, str | None]]:
         return {
-            r["checkpoint_ns"]: (r["count"], (load_metadata(r["metadata"]).get("parents") or {}).get(""))
+            r["checkpoint_ns"]: (r["count"], root_of(load_metadata(r["metadata"])))
             for r in self.conn.execute(NAMESPACES_SQL, (thread_id,))
         }
 

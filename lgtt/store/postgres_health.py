@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lgtt.store.common import load_metadata
+from lgtt.store.common import read_metadata, version_problem
 
 TABLES = ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
 SIZE_SQL = """
@@ -68,7 +68,8 @@ SELECT EXISTS (SELECT 1 FROM checkpoints WHERE thread_id = %s)
 """
 THREAD_CHECKPOINTS_SQL = """
 SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id,
-       checkpoint -> 'channel_values' AS inline, checkpoint -> 'channel_versions' AS versions, metadata
+       checkpoint -> 'channel_values' AS inline, checkpoint -> 'channel_versions' AS versions,
+       checkpoint -> 'v' AS v, checkpoint -> 'versions_seen' AS seen, metadata
 FROM checkpoints WHERE thread_id = %s ORDER BY checkpoint_ns, checkpoint_id
 """
 THREAD_BLOBS_SQL = """
@@ -152,12 +153,14 @@ def check_thread(store: Any, thread_id: str, report: Any, internal: Any) -> None
         cur.execute(THREAD_CHECKPOINTS_SQL, (thread_id,))
         while batch := cur.fetchmany(512):
             for r in batch:
-                try:
-                    metadata = load_metadata(r["metadata"])
-                except Exception as exc:
-                    report.bad_metadata(thread_id, r["checkpoint_ns"], r["checkpoint_id"], f"{type(exc).__name__}: {exc}")
-                    metadata = {}
-                delta_keys |= set(metadata.get("counters_since_delta_snapshot") or {})
+                metadata, problem = read_metadata(r["metadata"])
+                if problem:
+                    report.bad_metadata(thread_id, r["checkpoint_ns"], r["checkpoint_id"], problem)
+                problem = version_problem(r["v"], r["versions"], r["seen"])
+                if problem:
+                    report.bad_version(thread_id, r["checkpoint_ns"], r["checkpoint_id"], problem)
+                counters = metadata.get("counters_since_delta_snapshot")
+                delta_keys |= set(counters) if isinstance(counters, dict) else set()
                 versions = r["versions"] if isinstance(r["versions"], dict) else {}
                 inline = r["inline"] if isinstance(r["inline"], dict) else {}
                 ns = r["checkpoint_ns"]

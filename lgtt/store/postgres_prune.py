@@ -22,7 +22,8 @@ ROWS_SQL = """
 SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint ->> 'ts' AS ts,
        CASE WHEN jsonb_typeof(checkpoint -> 'v') = 'number' THEN (checkpoint ->> 'v')::int END AS v,
        metadata -> 'parents' ->> '' AS root,
-       coalesce(metadata -> 'counters_since_delta_snapshot', '{}'::jsonb) <> '{}'::jsonb AS delta,
+       CASE WHEN jsonb_typeof(metadata) = 'object'  -- metadata that is not an object: keep its ancestors
+            THEN coalesce(metadata -> 'counters_since_delta_snapshot', '{}'::jsonb) <> '{}'::jsonb ELSE true END AS delta,
        pg_column_size(checkpoint) + coalesce(pg_column_size(metadata), 0) AS size,
        checkpoint -> 'channel_versions' AS versions
 FROM checkpoints WHERE thread_id = %s

@@ -15,11 +15,15 @@ from lgtt.store import deadline, scan
 from lgtt.store.base import Bookkeeping, ThreadRow
 from lgtt.store.common import (
     LazySerializer,
+    damaged,
+    describe,
     from_blob,
     from_edges,
     load_metadata,
     match_values,
     pending_sends,
+    read_metadata,
+    root_of,
 )
 from lgtt.store.migration import require_sqlite_migrated
 
@@ -35,9 +39,10 @@ HEADS_SQL = """
 SELECT thread_id, COUNT(*) AS n, MAX(checkpoint_id) AS head
 FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id
 """
+# json_extract raises on a row whose metadata is not JSON: CASE (evaluated lazily) skips such rows.
 WHERE_ANY_METADATA_SQL = """
 EXISTS (SELECT 1 FROM checkpoints m WHERE m.thread_id = h.thread_id
-        AND json_extract(CAST(m.metadata AS TEXT), ?) IN (?, ?))
+        AND CASE WHEN json_valid(CAST(m.metadata AS TEXT)) THEN json_extract(CAST(m.metadata AS TEXT), ?) END IN (?, ?))
 """
 HEAD_IDS_SQL = """
 SELECT h.thread_id, h.n, h.head FROM ({heads}) h
@@ -106,7 +111,7 @@ WHERE json_valid(CAST(c.metadata AS TEXT)) AND json_type(CAST(c.metadata AS TEXT
 """
 LATEST_FORK_SQL = """
 SELECT thread_id FROM checkpoints
-WHERE json_extract(CAST(metadata AS TEXT), '$.lgtt_fork') IS NOT NULL
+WHERE CASE WHEN json_valid(CAST(metadata AS TEXT)) THEN json_extract(CAST(metadata AS TEXT), '$.lgtt_fork') END IS NOT NULL
 ORDER BY checkpoint_id DESC LIMIT 1
 """
 
@@ -255,8 +260,23 @@ class SqliteStore:
 
     def _head_book(self, rowid: int, cid: str, parent: str | None, type_: str | None, size: int,
                    start: bytes, end: bytes, meta: Any) -> Bookkeeping:
+        """A head's bookkeeping; a head that does not decode comes back marked (`damage`), never raises."""
+        metadata, problem = read_metadata(meta)
+        try:
+            book = self._read_head(rowid, cid, parent, type_, size or 0, start, end, metadata)
+        except LgttError as exc:
+            if "encrypt" in exc.message or "decrypt" in exc.message:
+                raise
+            return damaged(cid, parent, "", metadata, describe(exc))
+        except Exception as exc:
+            return damaged(cid, parent, "", metadata, describe(exc))
+        if problem and not book.damage:
+            book.damage = problem
+        return book
+
+    def _read_head(self, rowid: int, cid: str, parent: str | None, type_: str | None, size: int,
+                   start: bytes, end: bytes, meta: dict[str, Any]) -> Bookkeeping:
         """A head's bookkeeping with exact `present`, reading its blob in chunks."""
-        meta = load_metadata(meta)
         book = from_edges(start, end, cid, parent, "", meta) if type_ == "msgpack" and size > EDGE else None
         if book is None:
             blob = end if size <= EDGE else self._blob_by_rowid(rowid)
@@ -299,15 +319,35 @@ class SqliteStore:
                                   else (BOOKKEEPING_AFTER_SQL, (thread_id, ns, after))))
         while batch := cur.fetchmany(256):
             for cid, parent, type_, size, start, end, meta in batch:
-                meta = load_metadata(meta)
                 book = None
-                if type_ == "msgpack" and size > EDGE:
-                    book = from_edges(start, end, cid, parent, ns, meta)
+                if type_ == "msgpack" and (size or 0) > EDGE:
+                    metadata, problem = read_metadata(meta)
+                    book = from_edges(start, end, cid, parent, ns, metadata)
+                    if book is not None and problem and not book.damage:
+                        book.damage = problem
                 if book is None:
-                    blob = end if size <= EDGE else self._blob(thread_id, ns, cid)[1]
-                    book = from_blob(type_, blob, cid, parent, ns, meta, self.serde, full=False)
+                    blob = end if (size or 0) <= EDGE else self._blob(thread_id, ns, cid)[1]
+                    book = self._read_book(type_, blob, cid, parent, ns, meta, full=False)
                 out.append(book)
         return out
+
+    def _read_book(self, type_: str | None, blob: Any, cid: str, parent: str | None, ns: str, meta: Any,
+                   *, full: bool) -> Bookkeeping:
+        """A row's bookkeeping; a row that does not decode comes back marked (`damage`), never raises."""
+        metadata, problem = read_metadata(meta)
+        try:
+            if blob is None:
+                raise ValueError("the checkpoint is NULL")
+            book = from_blob(type_, bytes(blob), cid, parent, ns, metadata, self.serde, full=full)
+        except LgttError as exc:
+            if "encrypt" in exc.message or "decrypt" in exc.message:
+                raise
+            return damaged(cid, parent, ns, metadata, describe(exc))
+        except Exception as exc:
+            return damaged(cid, parent, ns, metadata, describe(exc))
+        if problem and not book.damage:
+            book.damage = problem
+        return book
 
     def _blob(self, thread_id: str, ns: str, checkpoint_id: str) -> tuple[str, bytes]:
         return self.conn.execute(CHECKPOINT_BLOB_SQL, (thread_id, ns, checkpoint_id)).fetchone()
@@ -321,9 +361,15 @@ class SqliteStore:
             type_ = stored
             if type_ != "msgpack":
                 type_, blob = self.serde.unwrap((type_, blob))
-            fields, row.present, raw = scan.full_fields(blob)
-            row.internal = {k: self.serde.loads_typed((type_, v)) for k, v in raw.items()}
-            row.pending_sends = pending_sends(fields, self.serde)
+            try:
+                fields, present, raw = scan.full_fields(blob)
+                row.internal = {k: self.serde.loads_typed((type_, v)) for k, v in raw.items()}
+                row.pending_sends = pending_sends(fields, self.serde)
+                row.present = present
+            except Exception as exc:  # the ends parsed but the values do not: nothing runs from it
+                row.present, row.internal, row.pending_sends = set(), {}, None
+                row.damage = row.damage or describe(exc)
+                continue
             if stored == "msgpack":
                 done.append((row.ns, row.checkpoint_id, row.present, raw, fields.get(scan.PENDING_SENDS)))
         if done and self.cache is not None:
@@ -354,7 +400,7 @@ class SqliteStore:
         out: dict[str, tuple[int, str | None]] = {}
         for ns, n, first in self.conn.execute(NAMESPACES_SQL, (thread_id,)).fetchall():
             (meta,) = self.conn.execute(METADATA_SQL, (thread_id, ns, first)).fetchone()
-            out[ns] = (n, (load_metadata(meta).get("parents") or {}).get(""))
+            out[ns] = (n, root_of(load_metadata(meta)))
         return out
 
     def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None,

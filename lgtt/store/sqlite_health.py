@@ -12,7 +12,7 @@ from typing import Any
 
 import msgpack
 
-from lgtt.store.common import load_metadata
+from lgtt.store.common import read_metadata, version_problem
 
 PAGES_SQL = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
 COUNTS_SQL = """
@@ -164,18 +164,19 @@ def check_thread(store: Any, thread_id: str, report: Any) -> None:
                     raise ValueError(f"decodes to a {type(cp).__name__}, not a checkpoint")
                 snapshots = {k for k, v in cp["channel_values"].items()
                              if v is DELTA_SNAPSHOT or isinstance(v, _DeltaSnapshot)}
+                problem = version_problem(cp.get("v"), cp.get("channel_versions"), cp.get("versions_seen"))
                 del cp
+                if problem:
+                    report.bad_version(thread_id, ns, cid, problem)
             except LgttError as exc:
                 if "encrypted" in exc.message or "decrypt" in exc.message:
                     raise
                 report.undecodable(thread_id, ns, cid, "checkpoint", exc.message)
             except Exception as exc:
                 report.undecodable(thread_id, ns, cid, "checkpoint", f"{type(exc).__name__}: {exc}")
-            try:
-                metadata = load_metadata(meta)
-            except Exception as exc:
-                report.bad_metadata(thread_id, ns, cid, f"{type(exc).__name__}: {exc}")
-                metadata = {}
+            metadata, problem = read_metadata(meta)
+            if problem:
+                report.bad_metadata(thread_id, ns, cid, problem)
             report.checkpoint(thread_id, ns, cid, parent, metadata, snapshots)
     cur = store.conn.execute(THREAD_WRITES_SQL, (thread_id,))
     while batch := cur.fetchmany(64):

@@ -19,11 +19,14 @@ THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
 # v, ts and id sit at the start of the msgpack map: 256 bytes hold them.
 ROWS_SQL = """
 SELECT checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, substr(checkpoint, 1, 256),
-       json_extract(CAST(metadata AS TEXT), '$.parents.""'),
-       json_extract(CAST(metadata AS TEXT), '$.counters_since_delta_snapshot'),
+       CASE WHEN json_valid(CAST(metadata AS TEXT)) THEN json_extract(CAST(metadata AS TEXT), '$.parents.""') END,
+       CASE WHEN json_valid(CAST(metadata AS TEXT)) THEN json_extract(CAST(metadata AS TEXT), '$.counters_since_delta_snapshot')
+            ELSE 'unreadable' END,
        length(checkpoint) + coalesce(length(metadata), 0)
 FROM checkpoints WHERE thread_id = ?
 """
+# Metadata that is not JSON (json_extract would fail the whole thread) reads as "may depend on its
+# ancestors" (counters 'unreadable'): its parents are kept, as for a DeltaChannel checkpoint.
 # (ns, id) pairs arrive as one JSON array: no temp tables, no parameter limits.
 PAIRS = "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)"
 WRITES_STATS_SQL = f"""
@@ -64,7 +67,8 @@ def thread_rows(conn: sqlite3.Connection, thread_id: str) -> list[CheckpointRow]
             except Exception:  # truncated or unexpected layout: unknown ts, treated as old format
                 pass
         out.append(CheckpointRow(ns, cid, parent, ts if isinstance(ts, str) else None,
-                                 v if isinstance(v, int) else None, root,
+                                 v if isinstance(v, int) and not isinstance(v, bool) else None,
+                                 root if isinstance(root, str) else None,
                                  bool(counters and counters != "{}"), size or 0))
     return out
 
