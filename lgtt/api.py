@@ -41,6 +41,7 @@ class Debugger:
         self.cli = False  # the CLI sets it: errors then keep speaking of flags
         self._blocked_mark = _blocked_counts()
         self.warnings: list[str] = []  # what a command could not read (damaged rows); the CLI prints them
+        self._mismatch: dict[str, Any] = {}
 
     def warn(self, line: str | None) -> None:
         if line and line not in self.warnings:
@@ -110,6 +111,30 @@ class Debugger:
         i, cid = self.resolve(thread, ref)
         return thread, i, cid
 
+    def graph_mismatch(self, thread_id: str, rows: Any = None):
+        """What `thread_id` recorded that the graph does not have (a Mismatch, falsy when it matches;
+        None without a graph or for an unknown thread). Bookkeeping only, cached per thread."""
+        if self.graph is None:
+            return None
+        if thread_id not in self._mismatch:
+            from lgtt.ops.graphmatch import graph_mismatch
+
+            if rows is None:
+                rows = self.store.bookkeeping(thread_id, "")
+            if not rows:
+                return None
+            self._mismatch[thread_id] = graph_mismatch(self.graph, thread_id, rows, self.store.namespaces(thread_id))
+        return self._mismatch[thread_id]
+
+    def check_graph(self, thread_id: str, *, write: bool = False, force: bool = False) -> None:
+        """Warn (reads) or refuse (writes, unless `force`) when the graph does not match the thread."""
+        mismatch = self.graph_mismatch(thread_id)
+        if not mismatch:
+            return
+        if write and not force:
+            raise mismatch.refusal()
+        self.warn(mismatch.warning())
+
     def blocked_types(self) -> list[str]:
         """Types the strict decoder refused to build since the last call (for one warning)."""
         import sys
@@ -177,8 +202,12 @@ class Debugger:
 
         ns = self.resolve_ns(thread_id, ns)
         graph = subgraph_for(self.graph, ns) if self.graph is not None else None
-        tl = build_timeline(self.store, thread_id, ns, self.triggers_for(ns), graph=graph)
+        rows = self.store.bookkeeping(thread_id, ns)
+        tl = build_timeline(self.store, thread_id, ns, self.triggers_for(ns), graph=graph, rows=rows)
         self.warn(tl.damage_warning())
+        if self.graph is not None:
+            self.graph_mismatch(thread_id, rows if ns == "" else None)
+            self.check_graph(thread_id)
         return tl
 
     def follow(self, thread_id: str, ns: str = "", *, on_event: Any, until: str | None = None,
@@ -199,6 +228,7 @@ class Debugger:
         ns = self.resolve_ns(thread_id, ns)
         ids = self.checkpoint_ids(thread_id, ns)
         index = len(ids) - 1 if ref is None else resolve(str(ref), ids, thread_id)
+        self.check_graph(thread_id)
         return show_checkpoint(self.store, thread_id, index, ids, live=ref is None, ns=ns, graph=self.graph,
                                json_values=json_values)
 
@@ -242,16 +272,19 @@ class Debugger:
         graph = self.graph if (rebuild is None or rebuild) else None
         if rebuild and graph is None:
             raise LgttError("rebuilding values needs the graph", "pass --graph")
-        return check(self.store, threads, graph=graph, progress=progress)
+        return check(self.store, threads, graph=graph, progress=progress,
+                     mismatch=self.graph_mismatch if self.graph is not None else None)
 
     @_public
     def fork(self, thread_id: str, ref: str | int, *, to: str | None = None,
-             updates: dict[str, Any] | None = None, as_node: str | None = None, ns: str = ""):
-        """Copy `thread_id`'s path up to `ref` into a new thread with a fresh head; edits need the graph.
+             updates: dict[str, Any] | None = None, as_node: str | None = None, ns: str = "",
+             force: bool = False):
+        """Copy `thread_id`'s path up to `ref` into a new thread with a fresh head; edits need the graph
+        (refused when the graph does not match the thread, unless `force`).
         `ns`: `ref` is a checkpoint of that subgraph namespace, and resuming the fork continues inside it."""
         from lgtt.ops.fork import fork
 
-        return fork(self, thread_id, str(ref), to=to, updates=updates, as_node=as_node, ns=ns)
+        return fork(self, thread_id, str(ref), to=to, updates=updates, as_node=as_node, ns=ns, force=force)
 
     @_public
     def prune(self, threads: Sequence[str] = (), *, keep: int | None = None, older_than: str | None = None,

@@ -28,6 +28,8 @@ app = typer.Typer(
 )
 
 JSON_OPT = typer.Option(False, "--json", help="Print JSON for scripts (shapes in the README).")
+FORCE_OPT = typer.Option(False, "--force", help="Write even though the graph does not match the thread's "
+                         "recorded keys and nodes (lgtt refuses otherwise).")
 
 
 class State:
@@ -494,6 +496,7 @@ def fork(
     edit: bool = typer.Option(False, "--edit", help="Edit the checkpoint's values as JSON in $EDITOR."),
     as_node: str | None = typer.Option(None, "--as-node", help="Apply the edits as if this node wrote them."),
     ns: str = typer.Option("", "--ns", help="REF is a checkpoint of this subgraph namespace: the fork resumes inside it."),
+    force: bool = FORCE_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Copy a thread up to a checkpoint into a new thread you can change and resume.
@@ -505,7 +508,7 @@ def fork(
     with handled(ctx) as st:
         db = st.open(need_graph=bool(set_ or set_file or edit or as_node))
         updates = parse_edits(db, thread, ref, set_, set_file, edit, ns)
-        result = db.fork(thread, ref, to=to, updates=updates or None, as_node=as_node, ns=ns)
+        result = db.fork(thread, ref, to=to, updates=updates or None, as_node=as_node, ns=ns, force=force)
         from lgtt.render.tables import fork_summary
 
         output(as_json, result.to_json, lambda: fork_summary(result, resume_hint(st, result.thread_id)))
@@ -677,6 +680,7 @@ def resume(
     config: str | None = typer.Option(None, "--config", help="JSON configurable keys (default: those the last run recorded)."),
     context: str | None = typer.Option(None, "--context", help="JSON runtime context."),
     until: str | None = typer.Option(None, "--until", help="Stop before this node."),
+    force: bool = FORCE_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Run your graph forward from a thread's head: continue, answer an interrupt, retry a failed step.
@@ -705,7 +709,7 @@ def resume(
                 print(visible(f"resuming {picked}"), flush=True)
         with contextlib.nullcontext() if as_json or interactive and answer is None else running():
             result = db.resume(
-                thread, from_ref=from_ref, has_answer=answer is not None, until=until,
+                thread, from_ref=from_ref, has_answer=answer is not None, until=until, force=force,
                 ask=ask_interrupt if interactive else None, on_step=None if as_json else step_line, **args,
             )
         result.picked = result.picked or picked

@@ -33,6 +33,8 @@ ADVICE = {
     "delta_chain_broken": "a DeltaChannel value is rebuilt from ancestors back to a snapshot, and they are gone: "
                           "the value silently comes back empty or partial",
     "rebuild_failed": "graph.get_state raised on the thread's head; see the error",
+    "graph_mismatch": "this thread was written by another graph (or an older version of it): values, next and "
+                      "tasks shown through this graph may be wrong, and lgtt refuses to write with it",
 }
 
 
@@ -193,7 +195,9 @@ class _Collector:
                      f"({len(affected)} checkpoint(s) affected)")
 
 
-def check(store: Any, threads: Sequence[str] = (), graph: Any = None, progress: Any = None) -> CheckReport:
+def check(store: Any, threads: Sequence[str] = (), graph: Any = None, progress: Any = None,
+          mismatch: Any = None) -> CheckReport:
+    """`mismatch(thread_id)`: what the thread recorded that the graph does not have (graph_mismatch)."""
     health, extra = _backend(store)
     if threads:
         for t in threads:
@@ -207,6 +211,11 @@ def check(store: Any, threads: Sequence[str] = (), graph: Any = None, progress: 
     for tid in ids:
         health.check_thread(store, tid, collector, *extra)
         collector.finish_thread(tid)
+    if mismatch is not None:
+        for tid in ids:
+            found = mismatch(tid)
+            if found:
+                collector.add("graph_mismatch", tid, "", None, f"the graph does not match the thread: {found.what()}")
     if graph is not None:
         _rebuild(store, graph, ids, collector)
     if any(p.kind in ("orphan_writes", "orphan_blobs") for p in report.problems):

@@ -114,7 +114,7 @@ def _refuse_old_postgres_sends(db: Any, thread_id: str, ref_id: str, index: int,
 
 
 def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: dict[str, Any] | None = None,
-         as_node: str | None = None, ns: str = "") -> ForkResult:
+         as_node: str | None = None, ns: str = "", force: bool = False) -> ForkResult:
     """Fork `thread_id` at `ref` (a checkpoint of namespace `ns`) into a new thread; see the module docstring."""
     index, ref_id = resolve_in_ns(db, thread_id, ref, ns)
     target = to or default_target(thread_id, index, ns)
@@ -123,6 +123,8 @@ def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: d
     target_graph = edit_target(db.graph, ns) if (updates or as_node) else None
     check_edits(target_graph, updates, as_node)
     _refuse_old_postgres_sends(db, thread_id, ref_id, index, ns)
+    if db.graph is not None:  # edits go through the graph: a graph for another thread never writes
+        db.check_graph(thread_id, write=bool(updates or as_node), force=force)
     writer = db.store.writer()
     try:
         with writer.transaction():

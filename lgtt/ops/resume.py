@@ -109,10 +109,11 @@ def resume(db: Any, thread_id: str | None = None, *, from_ref: str | None = None
            answer: Any = NO_ANSWER, has_answer: bool | None = None, config: dict[str, Any] | None = None,
            context: dict[str, Any] | None = None, until: str | None = None,
            ask: Callable[[dict[str, Any]], Any] | None = None,
-           on_step: Callable[[StepRecord], None] | None = None) -> ResumeResult:
+           on_step: Callable[[StepRecord], None] | None = None, force: bool = False) -> ResumeResult:
     """Run the graph forward; see the module docstring. `ask` prompts for an interrupt's answer.
     `answer` given (any value, None included) answers the pending interrupt(s); `has_answer=False`
-    ignores it (the CLI passes it as it parsed --answer)."""
+    ignores it (the CLI passes it as it parsed --answer). A graph that does not match the thread is
+    refused before anything runs, unless `force`."""
     if has_answer is None:
         has_answer = answer is not NO_ANSWER
     if answer is NO_ANSWER:
@@ -123,6 +124,7 @@ def resume(db: Any, thread_id: str | None = None, *, from_ref: str | None = None
     if until is not None and until not in graph.nodes:
         raise UsageError(f"--until {until!r} is not a node of the graph", f"nodes: {', '.join(n for n in graph.nodes if not n.startswith('__'))}")
     thread_id, picked = pick_thread(db, thread_id)
+    db.check_graph(thread_id, write=True, force=force)
     live = db.show(thread_id)
     conf: dict[str, Any] = {**recorded_configurable(live.metadata), **((config or {}).get("configurable", config or {}))}
     conf["thread_id"] = thread_id
