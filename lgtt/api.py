@@ -135,6 +135,21 @@ class Debugger:
             raise mismatch.refusal()
         self.warn(mismatch.warning())
 
+    def check_types(self, thread_id: str, ref: str | int | None = None, *, what: str) -> Any:
+        """Refuse a write through the graph when reading what it carries back turns a stored custom type
+        into plain data (the graph does not define it under the name stored). Returns the view read."""
+        mark = dict(BLOCKED.counts)
+        view = self.show(thread_id, ref)
+        lost = BLOCKED.since(mark)
+        if lost:
+            raise LgttError(
+                f"{what} would write values of {', '.join(lost)} back as plain dicts: the graph does not define "
+                "these types under the module names the thread stored; nothing was written",
+                "pass the graph as the module your app imports (--graph package.module:graph, or a file path "
+                "from the app's folder)",
+            )
+        return view
+
     def blocked_types(self) -> list[str]:
         """Types the strict decoder refused to build since the last call (for one warning)."""
         import sys

@@ -12,6 +12,7 @@ from typing import Any
 from lgtt.errors import LgttError
 
 LANGGRAPH_JSON = "langgraph.json"
+PRIVATE_PREFIX = "_lgtt_graph_"  # module name of a graph file imported by path (not as a package module)
 
 
 def default_spec(cwd: Path | None = None) -> str | None:
@@ -59,7 +60,10 @@ def _import_file(path: Path, cwd: Path) -> Any:
     for folder in (str(cwd), str(path.parent)):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    name = f"_lgtt_graph_{path.stem}"
+    module = _import_as_package_module(path, cwd)
+    if module is not None:
+        return module
+    name = f"{PRIVATE_PREFIX}{path.stem}"
     mod_spec = importlib.util.spec_from_file_location(name, path)
     if mod_spec is None or mod_spec.loader is None:
         raise LgttError(f"cannot import {path}", "pass a Python file")
@@ -71,6 +75,31 @@ def _import_file(path: Path, cwd: Path) -> Any:
         sys.modules.pop(name, None)
         raise LgttError(f"importing {path} failed: {_why(exc)}", "fix the error in your graph module") from None
     return module
+
+
+def dotted_name(path: Path, cwd: Path) -> str | None:
+    """`pkg/sub/app.py` under cwd -> "pkg.sub.app": the name the app imports it by (None outside cwd)."""
+    try:
+        rel = path.resolve().relative_to(cwd.resolve())
+    except ValueError:
+        return None
+    parts = [*rel.parent.parts, rel.stem]
+    return ".".join(parts) if all(p.isidentifier() for p in parts) else None
+
+
+def _import_as_package_module(path: Path, cwd: Path) -> Any:
+    """Import a graph file under its dotted name, so its classes carry the module name the app's
+    checkpoints store (`pkg.app.Note`, not a private alias) and lgtt's writes keep their types.
+    None when that name is not importable or is another file."""
+    name = dotted_name(path, cwd)
+    if name is None:
+        return None
+    try:
+        module = sys.modules.get(name) or importlib.import_module(name)
+    except Exception:
+        return None  # imported again below under a private name, with its error reported there
+    same = getattr(module, "__file__", None) and Path(module.__file__).resolve() == path.resolve()
+    return module if same else None
 
 
 def _import_module(name: str, cwd: Path) -> Any:

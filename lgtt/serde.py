@@ -20,6 +20,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from lgtt.errors import LgttError
 
 AES_KEY_ENV = "LANGGRAPH_AES_KEY"
+PRIVATE_MODULE = b"_lgtt_graph_"  # lgtt.graphs.PRIVATE_PREFIX: serde must not import graphs (a higher layer)
 
 
 class BlockedTypes:
@@ -75,9 +76,17 @@ class StrictSerializer(SerializerProtocol):
         return f"{data[0]}+{cipher_name}", enc
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
-        if self.cipher_serde is not None:
-            return self.cipher_serde.dumps_typed(obj)
-        return self.inner.dumps_typed(obj)
+        type_, data = self.inner.dumps_typed(obj)
+        if PRIVATE_MODULE in data:  # a class of a graph file lgtt imported by path: the app cannot load it
+            raise LgttError(
+                "a value's type comes from the --graph file imported under a private module name, "
+                "so the app could not read it back as that type; nothing was written",
+                "run lgtt from the folder your app imports the graph from, or pass --graph package.module:graph",
+            )
+        if self.cipher_serde is not None:  # as EncryptedSerializer.dumps_typed does, without serializing twice
+            cipher_name, enc = self.cipher_serde.cipher.encrypt(data)  # type: ignore[attr-defined]
+            return f"{type_}+{cipher_name}", enc
+        return type_, data
 
     def loads_for_check(self, data: tuple[str, bytes]) -> Any:
         """Parse a stored value as `loads_typed` would, without building the objects inside it:
@@ -167,6 +176,45 @@ def graph_allowlist(graph: Any) -> set[tuple[str, ...]]:
         if getattr(node, "input_schema", None) is not None:
             schemas.append(node.input_schema)
     try:
-        return set(build_serde_allowlist(schemas=schemas, channels=builder.channels) or ())
+        allowed = set(build_serde_allowlist(schemas=schemas, channels=builder.channels) or ())
     except Exception:
         return set()
+    extra = _related_classes(allowed, [s for s in schemas if isinstance(s, type)])
+    if extra:
+        from langgraph._internal._serde import collect_allowlist_from_schemas
+
+        try:
+            allowed |= set(collect_allowlist_from_schemas(schemas=extra))
+        except Exception:
+            pass
+    return allowed
+
+
+def _related_classes(allowed: set[tuple[str, ...]], schemas: list[type]) -> list[type]:
+    """Classes the graph's code defines beside the ones its schemas name: subclasses of those (a
+    field typed `Animal` may hold a `Dog`) and the models, dataclasses and enums of the modules that
+    define them (values typed `Any` or `dict` in the state). Looked up in loaded modules, never imported."""
+    import dataclasses
+    import sys
+    from enum import Enum
+
+    from pydantic import BaseModel
+
+    def kind(obj: Any) -> bool:
+        return isinstance(obj, type) and (issubclass(obj, (BaseModel, Enum)) or dataclasses.is_dataclass(obj))
+
+    found: dict[tuple[str, str], type] = {}
+    stack = [getattr(sys.modules.get(m), n, None) for m, n, *_ in allowed] + list(schemas)
+    modules = {getattr(c, "__module__", None) for c in stack if isinstance(c, type)}
+    for name in modules:
+        mod = sys.modules.get(name or "")
+        if name and mod is not None and not name.startswith(("langchain_core.", "langgraph.", "pydantic")):
+            stack += [o for o in vars(mod).values() if kind(o) and o.__module__ == name]
+    while stack:
+        cls = stack.pop()
+        if not kind(cls) or (cls.__module__, cls.__name__) in found:
+            continue
+        found[(cls.__module__, cls.__name__)] = cls
+        if not cls.__module__.startswith(("langchain_core.", "langgraph.", "pydantic")):
+            stack.extend(cls.__subclasses__())
+    return [c for key, c in found.items() if key not in allowed]

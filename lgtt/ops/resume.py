@@ -125,7 +125,7 @@ def resume(db: Any, thread_id: str | None = None, *, from_ref: str | None = None
         raise UsageError(f"--until {until!r} is not a node of the graph", f"nodes: {', '.join(n for n in graph.nodes if not n.startswith('__'))}")
     thread_id, picked = pick_thread(db, thread_id)
     db.check_graph(thread_id, write=True, force=force)
-    live = db.show(thread_id)
+    live = db.check_types(thread_id, what=f"resuming {thread_id!r}")
     conf: dict[str, Any] = {**recorded_configurable(live.metadata), **((config or {}).get("configurable", config or {}))}
     conf["thread_id"] = thread_id
     run_input: Any = None
@@ -133,6 +133,7 @@ def resume(db: Any, thread_id: str | None = None, *, from_ref: str | None = None
         run_input, action = input, "new input"
     elif from_ref is not None:
         index, ref_id = db.resolve(thread_id, from_ref)
+        db.check_types(thread_id, index, what=f"replaying {thread_id!r} from {index}")
         conf.update(checkpoint_ns="", checkpoint_id=ref_id)
         action = f"replay from {index}"
     elif live.interrupts:
