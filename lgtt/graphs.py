@@ -96,7 +96,7 @@ def _import_as_package_module(path: Path, cwd: Path) -> Any:
         return None
     try:
         module = sys.modules.get(name) or importlib.import_module(name)
-    except Exception:
+    except (Exception, SystemExit):
         return None  # imported again below under a private name, with its error reported there
     same = getattr(module, "__file__", None) and Path(module.__file__).resolve() == path.resolve()
     return module if same else None
