@@ -113,14 +113,16 @@ class Debugger:
 
     def graph_mismatch(self, thread_id: str, rows: Any = None):
         """What `thread_id` recorded that the graph does not have (a Mismatch, falsy when it matches;
-        None without a graph or for an unknown thread). Bookkeeping only, cached per thread."""
+        None without a graph or for an unknown thread). Bookkeeping of the head (or `rows`) and the
+        thread's namespaces only, cached per thread."""
         if self.graph is None:
             return None
         if thread_id not in self._mismatch:
             from lgtt.ops.graphmatch import graph_mismatch
 
-            if rows is None:
-                rows = self.store.bookkeeping(thread_id, "")
+            if rows is None:  # the head's versions accumulate everything its path recorded: one row suffices
+                head = getattr(self.store, "head_bookkeeping", None)
+                rows = [r for r in [head(thread_id)] if r is not None] if head else self.store.bookkeeping(thread_id, "")
             if not rows:
                 return None
             self._mismatch[thread_id] = graph_mismatch(self.graph, thread_id, rows, self.store.namespaces(thread_id))

@@ -120,6 +120,10 @@ FROM checkpoints c WHERE c.thread_id = %s AND c.checkpoint_ns = %s ORDER BY c.ch
 IDS_SQL = "SELECT checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id"
 IDS_AFTER_SQL = ("SELECT checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s "
                  "AND checkpoint_id > %s ORDER BY checkpoint_id")
+HEAD_BOOK_SQL = f"""
+SELECT {BOOKKEEPING_COLUMNS}
+FROM checkpoints c WHERE c.thread_id = %s AND c.checkpoint_ns = '' ORDER BY c.checkpoint_id DESC LIMIT 1
+"""
 SPECIAL_WRITES_SQL = """
 SELECT checkpoint_id, task_id, channel FROM checkpoint_writes
 WHERE thread_id = %s AND checkpoint_ns = %s AND (channel IN ('__error__', '__interrupt__', '__resume__')
@@ -371,6 +375,11 @@ class PostgresStore:
 
     def complete(self, thread_id: str, rows: Sequence[Bookkeeping]) -> None:
         """Postgres rows always know which channels hold values."""
+
+    def head_bookkeeping(self, thread_id: str) -> Bookkeeping | None:
+        """The root namespace's latest checkpoint's bookkeeping, without internal values (None: unknown thread)."""
+        row = self.conn.execute(HEAD_BOOK_SQL, (thread_id,)).fetchone()
+        return None if row is None else self._book(row, "", {})
 
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         return [r["checkpoint_id"] for r in self.conn.execute(IDS_SQL, (thread_id, ns))]

@@ -90,6 +90,10 @@ WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?
 IDS_SQL = "SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id"
 IDS_AFTER_SQL = ("SELECT checkpoint_id FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
                  "AND checkpoint_id > ? ORDER BY checkpoint_id")
+HEAD_BOOK_SQL = """
+SELECT checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata FROM checkpoints
+WHERE thread_id = ? AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1
+"""
 SPECIAL_WRITES_SQL = """
 SELECT checkpoint_id, task_id, channel FROM writes
 WHERE thread_id = ? AND checkpoint_ns = ? AND (channel IN ('__error__', '__interrupt__', '__resume__')
@@ -374,6 +378,14 @@ class SqliteStore:
                 done.append((row.ns, row.checkpoint_id, row.present, raw, fields.get(scan.PENDING_SENDS)))
         if done and self.cache is not None:
             self.cache.completed(thread_id, done)
+
+    def head_bookkeeping(self, thread_id: str) -> Bookkeeping | None:
+        """The root namespace's latest checkpoint's bookkeeping (None for an unknown thread)."""
+        row = self.conn.execute(HEAD_BOOK_SQL, (thread_id,)).fetchone()
+        if row is None:
+            return None
+        cid, parent, type_, blob, meta = row
+        return self._read_book(type_, blob, cid, parent, "", meta, full=False)
 
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         return [r[0] for r in self.conn.execute(IDS_SQL, (thread_id, ns))]
