@@ -126,7 +126,7 @@ def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: d
     if db.graph is not None:  # edits go through the graph: a graph for another thread never writes
         db.check_graph(thread_id, write=bool(updates or as_node), force=force)
         if updates or as_node:  # update_state re-encodes REF's values: every stored type must come back
-            db.check_types(thread_id, index, what=f"editing a fork of {thread_id!r}")
+            db.check_types(thread_id, index, what=f"editing a fork of {thread_id!r}", ns=ns)
     writer = db.store.writer()
     try:
         with writer.transaction():
