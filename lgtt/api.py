@@ -140,6 +140,8 @@ class Debugger:
     def check_types(self, thread_id: str, ref: str | int | None = None, *, what: str, ns: str = "") -> Any:
         """Refuse a write through the graph when reading what it carries back turns a stored custom type
         into plain data (the graph does not define it under the name stored). Returns the view read."""
+        from lgtt.serde import BLOCKED
+
         mark = dict(BLOCKED.counts)
         view = self.show(thread_id, ref, ns)
         lost = BLOCKED.since(mark)
