@@ -177,7 +177,7 @@ def test_only_the_damaged_checkpoint_fails_to_show(damaged):
                 continue  # LangGraph reads a null metadata as no metadata: the checkpoint shows
             with pytest.raises(Unreadable) as exc:
                 db.show(tid, row)
-            assert ids[name][row] in exc.value.message and "lgtt check" in exc.value.hint
+            assert ids[name][row] in exc.value.message and f"db.check({tid!r})" in exc.value.hint  # the API speaks its own words
             others = [i for i in range(len(ids[name])) if i != (row % len(ids[name]))]
             assert db.show(tid, others[0]).checkpoint_id == ids[name][others[0]]
 

@@ -53,7 +53,7 @@ def test_matrix_every_graph_against_every_thread(demo, graph_name):
                                   (db.resume, {"from_ref": "0"}), (db.resume, {"input": {key: None}})):
                 with pytest.raises(LgttError) as exc:
                     write(tid, **kwargs)
-                assert "does not match" in exc.value.message and "--force" in exc.value.hint
+                assert "does not match" in exc.value.message and "force=" in exc.value.hint
                 assert mismatch.what() in exc.value.message
         report = db.check()
         flagged = {p.thread_id for p in report.problems if p.kind == "graph_mismatch"}

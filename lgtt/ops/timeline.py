@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from lgtt import oldformat
@@ -113,8 +114,10 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
     branches = 0
     for i, r in enumerate(rows):
         parent = by_id.get(r.parent_id) if r.parent_id else None
+        versus: Any = parent  # what `changed` compares with
         if parent is not None and r.parent_id not in branch_of:
             parent = None  # a parent link to itself or to a later checkpoint (a cycle): `lgtt check` reports it
+            versus = _recorded_parent(r)
         if parent is None:
             branch = 0 if i == 0 else (branches := branches + 1)
         elif r.parent_id in first_child:
@@ -138,7 +141,7 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
             next=nexts[r.checkpoint_id],
             nodes=[] if r.damage else _producers(r, parent, nexts),
             changed=[] if r.damage else written_keys(
-                r, parent, [c for t, c in special.get(r.checkpoint_id, []) if t == NULL_TASK_ID]),
+                r, versus, [c for t, c in special.get(r.checkpoint_id, []) if t == NULL_TASK_ID]),
             interrupts=interrupts,
             errors=errors,
             branch=branch,
@@ -158,6 +161,15 @@ def build_timeline(store: Store, thread_id: str, ns: str = "", triggers: Trigger
         e.subgraphs = subgraphs.get(e.checkpoint_id, [])
     notes = [ENTRY_UNKNOWN] if triggers is None and entry is None and any(START in e.next for e in entries) else []
     return Timeline(thread_id, ns, entries, notes)
+
+
+def _recorded_parent(row: Bookkeeping) -> Any:
+    """Stand-in for the parent of a row whose parent link loops: the row's versions without the
+    channels it recorded as updated (None, all keys changed, when it recorded none)."""
+    if row.updated_channels is None:
+        return None
+    return SimpleNamespace(channel_versions={c: v for c, v in row.channel_versions.items()
+                                             if c not in row.updated_channels})
 
 
 def _entry(store: Store, thread_id: str, ns: str, rows: list[Bookkeeping]) -> str | None:
