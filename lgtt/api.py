@@ -172,7 +172,7 @@ class Debugger:
                 order: str = "newest", after: str | None = None, status: Sequence[str] | str = ()):
         """Every thread, newest first (or `order="id"`: by thread id, after `after`, for keyset
         pages). `where` filters on checkpoint metadata (KEY, VALUE); `status`: only threads with
-        one of these statuses (error, interrupted, pending, done)."""
+        one of these statuses (error, interrupted, pending, done, damaged)."""
         from lgtt.ops.threads import ThreadList
 
         return ThreadList(self.stream_threads(where, limit, order=order, after=after, status=status))

@@ -228,7 +228,7 @@ def threads(
     by: str = typer.Option("newest", "--by", help="Order: newest (head checkpoint, newest first) or id."),
     after: str | None = typer.Option(None, "--after", help="With --by id: the page after this thread id."),
     status: list[str] = typer.Option([], "--status", help="Only threads with this status: error, interrupted, "
-                                     "pending or done (repeatable)."),
+                                     "pending, done or damaged (repeatable)."),
     as_json: bool = JSON_OPT,
 ) -> None:
     """List threads, newest first, with status.

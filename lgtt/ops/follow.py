@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lgtt.errors import NotFound, UsageError
-from lgtt.ops.status import DONE, ERROR_S, INTERRUPTED, PENDING, status_of
+from lgtt.ops.status import DAMAGED, DONE, ERROR_S, INTERRUPTED, PENDING, status_of
 
 UNTIL = (DONE, INTERRUPTED, ERROR_S, PENDING)
 
@@ -72,7 +72,7 @@ def follow(db: Any, thread_id: str, ns: str = "", *, on_event: Callable[[FollowE
             last_key = key
             tl = db.timeline(thread_id, ns)
             head = tl.head
-            new_status = status_of(head.next, head_writes)
+            new_status = DAMAGED if head.undecodable else status_of(head.next, head_writes)
             for e in tl.entries:
                 if e.checkpoint_id in shown:
                     continue

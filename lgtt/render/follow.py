@@ -21,7 +21,7 @@ def event_line(event: Any) -> str:
     e = event.entry
     if event.kind == "status":
         return f"{e.index:>5}  {e.short_id}  now {event.status}"
-    flags = []
+    flags = ["undecodable"] if getattr(e, "undecodable", False) else []
     if e.interrupts:
         flags.append(f"interrupt×{e.interrupts}" if e.interrupts > 1 else "interrupt")
     if e.errors:

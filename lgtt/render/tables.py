@@ -68,7 +68,7 @@ def timeline_table(tl: Any, entries: list[Any], hidden: int, width: int | None =
     for e in entries:
         flags = []
         if e.undecodable:
-            flags.append(Text("undecodable", "bold red"))
+            flags.append(safe("undecodable", "bold red"))
         if e.errors:
             flags.append(safe(f"error×{e.errors}", "bold red"))
         if e.interrupts:

@@ -68,6 +68,8 @@ def row_cells(row: Row, *, expanded: bool, marked: bool) -> list[Text]:
     flags = Text()
     if marked:
         flags.append("M ", "reverse")
+    if getattr(e, "undecodable", False):
+        flags.append("✗undecodable ", "bold red")
     if e.errors:
         flags.append(f"E{e.errors} ", "bold red")
     if e.interrupts:

@@ -122,9 +122,9 @@ def import_thread(conn: Any, thread_id: str, records: Iterable[dict[str, Any]]) 
                 continue
             if "raw" in rec:
                 raise LgttError(
-                    f"checkpoint {rec['checkpoint_id']} is stored whole as {rec['raw'][0]!r} (encrypted or another "
-                    "serializer), which Postgres keeps per value",
-                    "encrypted threads move only between databases of the same kind",
+                    f"checkpoint {rec['checkpoint_id']} is stored whole as {rec['raw'][0]!r} (encrypted, another "
+                    "serializer, or bytes that do not decode), which Postgres keeps per value",
+                    "encrypted or damaged threads move only between databases of the same kind (`lgtt check` names damage)",
                 )
             if any(unb64(data) != EMPTY_LIST for _, data in (rec.get("raw_fields") or {}).values()):
                 raise LgttError(

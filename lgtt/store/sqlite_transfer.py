@@ -52,14 +52,20 @@ def _checkpoint_record(thread_id: str, ns: str, cid: str, parent: str | None, ty
                        blob: bytes, metadata: bytes | str | None) -> dict[str, Any]:
     rec: dict[str, Any] = {"record": "checkpoint", "thread_id": thread_id, "checkpoint_ns": ns,
                            "checkpoint_id": cid, "parent_checkpoint_id": parent}
-    if type_ == "msgpack":
-        fields, raw_fields, values = msgsplit.split(bytes(blob))
+    split = None
+    if type_ == "msgpack" and blob is not None:
+        try:
+            split = msgsplit.split(bytes(blob))
+        except Exception:  # noqa: BLE001  a damaged row (`lgtt check` names it) is kept as stored
+            split = None
+    if split is not None:
+        fields, raw_fields, values = split
         rec["checkpoint"] = fields
         if raw_fields:  # pending_sends of formats before v4: Send packets kept as stored
             rec["raw_fields"] = {k: ["msgpack", b64(v)] for k, v in raw_fields.items()}
         rec["values"] = {chan: ["msgpack", b64(raw)] for chan, raw in sorted(values.items())}
-    else:  # encrypted or another serializer: the row as stored, readable only by the same backend
-        rec["raw"] = [type_, b64(bytes(blob))]
+    else:  # encrypted, another serializer or damaged: the row as stored, readable only by the same backend
+        rec["raw"] = [type_, b64(bytes(blob or b""))]
     rec.update(_metadata_field(metadata))
     return rec
 

@@ -319,8 +319,13 @@ class LgttApp(App):
             if tab != "json" and not worker.is_cancelled:
                 body = (body, render_strips(body, width), width)
         except Exception as exc:  # noqa: BLE001
-            self._ui(self.report, exc)
-            return
+            from lgtt.ops.show import Unreadable
+
+            if not isinstance(exc, Unreadable) or tab == "diff":
+                self._ui(self.report, exc)
+                return
+            line = clean(exc.line())  # a damaged checkpoint: said in place, the other rows still show
+            command, body = f"lgtt show {_q(*ref)}", line if tab == "json" else Text(line, "bold red")
         if not worker.is_cancelled:
             self._ui(self._show_detail, row.key, tab, command, body)
 
