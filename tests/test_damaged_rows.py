@@ -249,3 +249,20 @@ def test_follow_export_and_ui_read_around_damage(damaged, tmp_path):
             assert "damaged" in str(app.threads_pane.table.get_row(tid))
 
     asyncio.run(flow())
+
+
+def test_every_version_langgraph_writes_is_a_version():
+    """InMemorySaver / PostgresSaver versions end in `f"{random():016}"`: a small draw prints as
+    "00000001.234e-05" (about 1 in 10,000 writes), which must not read as a damaged version."""
+    import random
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from lgtt.store.common import version_problem
+
+    seed = next(s for s in range(1_000_000) if random.Random(s).random() < 1e-4)
+    random.seed(seed)
+    version = InMemorySaver().get_next_version("00000000000000000000000000000002.0.5", None)
+    assert "e-" in version
+    assert version_problem(4, {"a": version, "b": "00000000000000000000000000000001.0.25"}, {"n": {"a": version}}) is None
+    assert version_problem(4, {"a": "four"}, {}) is not None

@@ -64,8 +64,10 @@ def _json_kind(value: Any) -> str:
 
 
 # A channel version as LangGraph's savers write it: an int (SqliteSaver, older savers) or a
-# zero-padded string "0000…0003.0.5194…" (PostgresSaver, InMemorySaver).
-_STR_VERSION = re.compile(r"^\d+(\.\d+)*$")
+# zero-padded string "0000…0003.0.5194…" (PostgresSaver, InMemorySaver). Their get_next_version
+# reads only the digits before the first "."; the random tail is `f"{random():016}"`, which is
+# "00000001.234e-05" for a small draw, so anything may follow the dot.
+_STR_VERSION = re.compile(r"^\d+(\.\S*)?$")
 
 
 def version_problem(v: Any, channel_versions: Any, versions_seen: Any) -> str | None:
