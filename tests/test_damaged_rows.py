@@ -115,6 +115,8 @@ def damaged(request, tmp_path_factory):
         ids = {name: _ids(b, _thread(name)) for name in cases}
         for name, (_, damage, *_rest) in cases.items():
             damage(b, _thread(name), ids[name])
+        if b.kind == "sqlite":  # edited in place behind LangGraph's back: the bookkeeping cache cannot tell
+            lgtt_api.clear_cache(b.url)
         yield b, cases, ids, before
 
 
@@ -246,7 +248,7 @@ def test_follow_export_and_ui_read_around_damage(damaged, tmp_path):
             assert app.selected.entry.undecodable
             text = app.detail.text_of("state")
             assert "cannot be read" in text and ids["head_value"][-1] in text
-            assert "damaged" in str(app.threads_pane.table.get_row(tid))
+            assert next(t for t in app.threads_pane.rows if t.thread_id == tid).status == "damaged"
 
     asyncio.run(flow())
 

@@ -325,7 +325,12 @@ class LgttApp(App):
                 self._ui(self.report, exc)
                 return
             line = clean(exc.line())  # a damaged checkpoint: said in place, the other rows still show
-            command, body = f"lgtt show {_q(*ref)}", line if tab == "json" else Text(line, "bold red")
+            command = f"lgtt show {_q(*ref)}"
+            if tab == "json":
+                body = ([line], len(line))
+            else:
+                text = Text(line, "bold red")
+                body = (text, render_strips(text, width), width)
         if not worker.is_cancelled:
             self._ui(self._show_detail, row.key, tab, command, body)
 
