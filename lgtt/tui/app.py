@@ -147,6 +147,18 @@ class LgttApp(App):
     def node_log(self) -> NodeLog:
         return self._panes[NodeLog]  # found once: a message handled while the app closes finds it too
 
+    def screen_text(self) -> str:
+        """The whole screen as plain text, rendered as a terminal would draw it (tests, bench)."""
+        import io
+
+        from rich.console import Console
+
+        width, height = self.size
+        console = Console(width=width, height=height, file=io.StringIO(), record=True, color_system=None,
+                          legacy_windows=False, safe_box=False)
+        console.print(self.screen._compositor.render_update(full=True, screen_stack=self._background_screens))
+        return console.export_text()
+
     def update_status(self, extra: str = "") -> None:
         parts = [f"thread {self.thread}" if self.thread else "no thread open (Enter on one)"]
         if self.timeline is not None:

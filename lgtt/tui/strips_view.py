@@ -45,6 +45,8 @@ class StripsView(ScrollView, can_focus=True):
         self.virtual_size = Size(max((s.cell_length for s in strips), default=0), len(strips))
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
+        if self.size.width and self.size.width != width:  # rendered before the view was laid out
+            self.post_message(self.Resized())
 
     def on_resize(self, event: events.Resize) -> None:
         if self.renderable is not None and self.size.width != self.rendered_width:

@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -87,6 +87,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cells_of: Callable[[int], list[Text]] = lambda i: []
         self._strips: dict[int, Strip] = {}
         self._header: Strip | None = None
+        self._pending_scroll = False
 
     # -- data ---------------------------------------------------------------------------
     def set_rows(self, count: int, cells_of: Callable[[int], list[Text]], widths: Sequence[int] | None = None,
@@ -136,7 +137,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
         if self.row_count:
             self._scroll_to_cursor()
-            self.call_after_refresh(self._scroll_to_cursor)  # once a new virtual size is laid out
+            self._pending_scroll = True  # again once the new virtual size is laid out (see render_lines)
             if new != old or always:
                 self.post_message(self.RowHighlighted(self, new))
 
@@ -203,6 +204,14 @@ class VirtualTable(ScrollView, can_focus=True):
         if style is not None:
             segments = list(Segment.apply_style(segments, post_style=style))
         return Strip(segments, line.cell_len)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._pending_scroll and self.scrollable_content_region.height > 1:
+            self._pending_scroll = False
+            top, visible = int(self.scroll_y), self.scrollable_content_region.height - 1
+            if not top <= self.cursor_row < top + visible:
+                self.call_later(self._scroll_to_cursor)  # laid out now: scroll limits are the real ones
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
