@@ -450,3 +450,44 @@ def test_graph_tab_marks_the_nodes_that_ran(demo):
                 assert (f"● {node}" in text) == (node in ran)
 
     run(flow())
+
+
+def test_replay_from_a_subgraph_checkpoint_continues_inside_it(backend):
+    """R on a row of a subgraph namespace: `fork --ns` then resume; nothing before that checkpoint runs
+    again and the fork ends where the source ended (LangGraph's own get_state)."""
+    import subgraph_apps as apps
+
+    graph_app = apps.with_saver(apps.steps_graph, backend.saver)
+    final = apps.run_steps(graph_app, "st-1")
+    ids = history_ids(graph_app, "st-1")
+
+    async def flow():
+        app = make_app(backend.url, "st-1", graph=graph_app)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await opened(pilot)
+            rows = app.timeline_pane.rows
+            ran_sg = next(i for i, r in enumerate(rows) if r.entry.subgraphs)
+            app.timeline_pane.table.move_cursor(row=ran_sg)
+            await wait_for(pilot, lambda: app.selected.index == ran_sg)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: any(r.ns for r in app.timeline_pane.rows))
+            target = next(i for i, r in enumerate(app.timeline_pane.rows)
+                          if r.ns and "|" not in r.ns and r.entry.next == ["nest"])
+            app.timeline_pane.table.move_cursor(row=target)
+            await wait_for(pilot, lambda: app.selected.key == app.timeline_pane.rows[target].key)
+            index = app.selected.index
+            await pilot.press("R")
+            await on_screen(pilot, "ConfirmScreen")
+            body = app.screen.query_one("#confirm-body").content.plain
+            assert "of subgraph sg" in body and "st-1 itself is not modified" in body
+            apps.RAN.clear()
+            await pilot.press("y")
+            fork = f"st-1_branch_sg_{index}"
+            await wait_for(pilot, lambda: app.busy is None and app.thread == fork
+                           and any(": done" in x for x in app.node_log.lines_text))
+            return fork
+
+    fork = asyncio.run(flow())
+    assert apps.RAN == ["i1", "s3", "after"]  # nothing before the subgraph checkpoint ran again
+    assert graph_app.get_state(cfg(fork)).values == final
+    assert history_ids(graph_app, "st-1") == ids  # the source is untouched

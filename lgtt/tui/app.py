@@ -496,13 +496,10 @@ class LgttApp(App):
             self.load_timeline(thread_id, None if at_end else current.key if current else None)
 
     # -- write actions ----------------------------------------------------------
-    def _root_row(self, what: str) -> Row | None:
+    def _write_row(self, what: str) -> Row | None:
         row = self.selected
         if row is None or self.thread is None:
             self.notify(f"select a checkpoint to {what} first", severity="warning")
-            return None
-        if row.ns:
-            self.notify(f"{what}: pick a root-namespace checkpoint (the step that ran the subgraph)", severity="warning")
             return None
         if self.busy:
             self.notify(f"wait: {self.busy}", severity="warning")
@@ -518,6 +515,21 @@ class LgttApp(App):
             n += 1
         return f"{base}-{n}"
 
+    def _where(self, row: Row) -> str:
+        """`#INDEX`, or `#INDEX of subgraph NODE` for a row of a subgraph namespace."""
+        return f"#{row.index}" + (f" of subgraph {row.ns.split(':')[0]}" if row.ns else "")
+
+    def _default_fork_id(self, thread_id: str, row: Row) -> str:
+        node = f"{row.ns.split(':')[0]}_" if row.ns else ""
+        return self._free_thread_id(f"{thread_id}_branch_{node}{row.index}")
+
+    def _copy_line(self, thread_id: str, to: str, row: Row) -> str:
+        if row.ns:  # lgtt fork --ns: the root path up to the step that ran the subgraph, the namespace up to REF
+            return (f"creates thread {to}: a copy of {thread_id}'s path up to the step that ran the subgraph, "
+                    f"with the subgraph's checkpoints up to {self._where(row)}, plus a fork head in that namespace")
+        return (f"creates thread {to}: a copy of {thread_id}'s path up to checkpoint #{row.index} "
+                f"({self._path_length(row)} checkpoints) plus a fork head")
+
     def _path_length(self, row: Row) -> int:
         by_id = {e.checkpoint_id: e for e in self.timeline.entries}
         n, cid, seen = 0, row.entry.checkpoint_id, set()
@@ -528,7 +540,7 @@ class LgttApp(App):
         return n
 
     def action_fork(self) -> None:
-        row = self._root_row("fork")
+        row = self._write_row("fork")
         if row is not None:
             self.prepare_fork(self.thread, row)
 
@@ -544,31 +556,30 @@ class LgttApp(App):
     def _ask_fork(self, thread_id: str, row: Row, values: dict[str, Any]) -> None:
         from lgtt.tui.fork_dialog import ForkScreen
 
-        default = self._free_thread_id(f"{thread_id}_branch_{row.index}")
+        default = self._default_fork_id(thread_id, row)
 
         def chosen(req: Any) -> None:
             if req is None:
                 return
-            lines = [f"creates thread {req.to}: a copy of {thread_id}'s path up to checkpoint #{row.index} "
-                     f"({self._path_length(row)} checkpoints) plus a fork head holding #{row.index}'s state"]
+            lines = [self._copy_line(thread_id, req.to, row) + f" holding {self._where(row)}'s state"]
             if req.updates:
                 lines.append("edits through the graph's update_state: " + ", ".join(
                     f"{k}={json.dumps(v, ensure_ascii=False)[:80]}" for k, v in req.updates.items()))
             else:
                 lines.append("no edits")
             lines.append(f"{thread_id} itself is not modified")
-            self.push_screen(ConfirmScreen(f"Fork {thread_id} #{row.index}?", [clean(x) for x in lines], "Fork"),
+            self.push_screen(ConfirmScreen(f"Fork {thread_id} {self._where(row)}?", [clean(x) for x in lines], "Fork"),
                              lambda ok: ok and self.run_fork(thread_id, row, req.to, req.updates))
 
-        self.push_screen(ForkScreen(f"{thread_id} #{row.index} ({short_id(row.entry.checkpoint_id)})", default,
+        self.push_screen(ForkScreen(f"{thread_id} {self._where(row)} ({short_id(row.entry.checkpoint_id)})", default,
                                     values, self.backend.has_graph), chosen)
 
     @work(thread=True, group="write")
     def run_fork(self, thread_id: str, row: Row, to: str, updates: dict[str, Any], then_resume: bool = False) -> None:
-        self._ui(self._set_busy, f"forking {thread_id} #{row.index}…")
+        self._ui(self._set_busy, f"forking {thread_id} {self._where(row)}…")
         try:
             with self.backend.writer() as db:
-                res = db.fork(thread_id, row.index, to=to, updates=updates or None)
+                res = db.fork(thread_id, row.index, to=to, updates=updates or None, ns=row.ns)
         except Exception as exc:  # noqa: BLE001
             self._ui(self._write_failed, exc)
             return
@@ -590,23 +601,24 @@ class LgttApp(App):
         self.load_threads(res.thread_id)
         self.open_thread(res.thread_id)
         if then_resume:
-            self.run_resume(res.thread_id, None, f"replay of {res.forked_from['thread_id']} #{res.forked_from['index']}")
+            self.run_resume(res.thread_id, None, f"replay of {res.forked_from['thread_id']} #{res.forked_from['index']}"
+                            + (f" of subgraph {res.checkpoint_ns.split(':')[0]}" if res.checkpoint_ns else ""))
 
     def action_replay(self) -> None:
-        row = self._root_row("replay")
+        row = self._write_row("replay")
         if row is None:
             return
         if not self.backend.has_graph:
             self.notify("replay needs the graph: start with lgtt --graph file.py:graph ui", severity="error")
             return
         thread_id = self.thread
-        to = self._free_thread_id(f"{thread_id}_branch_{row.index}")
-        lines = [f"creates thread {to}: a copy of {thread_id}'s path up to checkpoint #{row.index} "
-                 f"({self._path_length(row)} checkpoints) plus a fork head",
-                 f"then runs the graph on {to} from there: #{row.index}'s tasks run again "
+        to = self._default_fork_id(thread_id, row)
+        lines = [self._copy_line(thread_id, to, row),
+                 f"then runs the graph on {to} from there: {self._where(row)}'s tasks run again "
                  f"({', '.join(row.entry.next) or 'nothing to run'}), writing new checkpoints to {to}",
                  f"{thread_id} itself is not modified"]
-        self.push_screen(ConfirmScreen(f"Replay {thread_id} from #{row.index}?", [clean(x) for x in lines], "Replay"),
+        self.push_screen(ConfirmScreen(f"Replay {thread_id} from {self._where(row)}?", [clean(x) for x in lines],
+                                       "Replay"),
                          lambda ok: ok and self.run_fork(thread_id, row, to, {}, True))
 
     def action_resume(self) -> None:

@@ -15,6 +15,7 @@ KEYS = [
     ("Enter", "threads: open the thread; timeline: unfold / fold its subgraph runs"),
     ("Tab  shift+Tab", "next / previous pane"),
     ("1-6", "detail tab: State, Diff, Tasks & writes, Metadata, JSON, Graph"),
+    ("e", "State tab: draw 100 more of the earlier messages (the newest 100 are drawn first)"),
     ("d", "Diff tab: selected vs its parent, or marked → selected when a mark is set"),
     ("m", "mark / unmark the selected checkpoint (any thread)"),
     ("/", "filter threads by id or KEY=VALUE metadata"),
