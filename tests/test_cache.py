@@ -280,3 +280,14 @@ def test_a_cache_written_by_other_code_is_dropped(chat_db: Path, cache_dir: Path
         conn.execute("UPDATE meta SET v = 'older' WHERE k = 'format'")
     assert timeline(chat_db) == want
     assert cache_mod.code_version().startswith(cache_mod.FORMAT + ":")
+
+
+def test_cached_rows_that_do_not_load_are_read_again(chat_db: Path, cache_dir: Path) -> None:
+    want = history(chat_db)
+    timeline(chat_db)
+    (f,) = cache_files(cache_dir)
+    with sqlite3.connect(f) as conn:
+        conn.execute("UPDATE books SET book = x'c1' WHERE checkpoint_id IN "
+                     "(SELECT checkpoint_id FROM books ORDER BY checkpoint_id LIMIT 1 OFFSET 3)")
+    assert timeline(chat_db) == want
+    assert timeline(chat_db) == want

@@ -181,8 +181,12 @@ class BookCache:
         gone = set(cached) - {k[0] for k in keys}
         first_miss = next((i for i, k in enumerate(keys) if (c := cached.get(k[0])) is None or c[1:5] != k[1:]), None)
         out: list[Bookkeeping] = []
-        for k in keys[: first_miss if first_miss is not None else len(keys)]:
-            out.append(_load(cached[k[0]], ns, decode))
+        for i, k in enumerate(keys[: first_miss if first_miss is not None else len(keys)]):
+            try:
+                out.append(_load(cached[k[0]], ns, decode))
+            except Exception:  # a cached row that does not load: the database's row from here on
+                first_miss = i
+                break
         fresh: list[Bookkeeping] = []
         if first_miss is not None:
             fresh = read(keys[first_miss - 1][0] if first_miss > 0 else None)
