@@ -405,6 +405,10 @@ def open_store(db: str | None = None, *, saver: Any = None, graph: Any = None, c
             from lgtt.store.sqlite import SqliteStore
 
             return SqliteStore(spec.target, serde, cache=cache)
+        if spec.kind == "redis":
+            from lgtt.store.redis.store import RedisStore
+
+            return RedisStore(spec.target, serde)
         from lgtt.store.postgres import PostgresStore
 
         return PostgresStore(spec.target, serde)

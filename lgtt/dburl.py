@@ -14,16 +14,17 @@ from lgtt.errors import UsageError
 class DbSpec:
     """A parsed --db value."""
 
-    kind: str  # "sqlite" | "postgres"
-    target: str  # file path for sqlite, full URL for postgres
+    kind: str  # "sqlite" | "postgres" | "redis"
+    target: str  # file path for sqlite, full URL for postgres and redis
 
     @property
     def display(self) -> str:
         """The spec with any password masked, safe to print."""
-        return redact(self.target) if self.kind == "postgres" else self.target
+        return redact(self.target) if self.kind in ("postgres", "redis") else self.target
 
 
 _PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+_REDIS_SCHEMES = ("redis://", "rediss://")
 # libpq key=value connection strings: "host=db dbname=app user=me password=…"
 _DSN_START = re.compile(r"^\s*([a-z_]+)\s*=", re.IGNORECASE)
 
@@ -128,6 +129,8 @@ def parse_db(spec: str) -> DbSpec:
 
             _remember_params(conninfo_to_dict(url))
         return DbSpec("postgres", url)
+    if spec.startswith(_REDIS_SCHEMES):
+        return _parse_redis(spec)
     if _is_dsn(spec):
         return _parse_dsn(spec)
     if spec.startswith("sqlite:///"):
@@ -138,9 +141,25 @@ def parse_db(spec: str) -> DbSpec:
         scheme = spec.split("://", 1)[0]
         raise UsageError(
             f"unsupported database scheme {scheme!r}",
-            "use a SQLite path, sqlite:///path or postgresql://...; for other savers use --saver module:callable",
+            "use a SQLite path, sqlite:///path, postgresql://... or redis://...; for other savers use --saver module:callable",
         )
     return DbSpec("sqlite", spec)
+
+
+def _parse_redis(spec: str) -> DbSpec:
+    """redis://[user:password@]host[:port][/db] (rediss:// for TLS); the password is remembered for scrub."""
+    url = _normalize_url(spec)
+    usage = "use redis://[user:password@]host:port[/db] (rediss:// for TLS)"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise UsageError(f"malformed Redis URL {redact(spec)!r} ({redact(str(exc))})", usage) from None
+    db = parts.path.strip("/")
+    if not parts.hostname or (db and not db.isdigit()):
+        why = "no host" if not parts.hostname else f"database {db!r} is not a number"
+        raise UsageError(f"malformed Redis URL {redact(spec)!r} ({why})", usage)
+    return DbSpec("redis", url)
 
 
 # password, sslpassword, oauth_client_secret, scram keys: in key=value strings and URL queries
@@ -158,7 +177,7 @@ def redact(text: str) -> str:
         scheme, user, _, hostpart = parts
         return f"{scheme}{user}:***@{hostpart}"
 
-    text = re.sub(r"postgres(?:ql)?(?:\+psycopg)?://\S+", _url, text)
+    text = re.sub(r"(?:postgres(?:ql)?(?:\+psycopg)?|rediss?)://\S+", _url, text)
     return _PASSWORD_IN_DSN.sub(r"\1***", text)
 
 

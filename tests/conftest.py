@@ -64,6 +64,16 @@ def pg_database() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A Redis Stack server (RedisJSON + RediSearch) for this test session; see tests/redis_stack.py."""
+    yield from _redis_server()
+
+
+@pytest.fixture(scope="session")
+def redis_demo_url() -> Iterator[str]:
+    """A second server of this session for the shared demo database (tests on `redis_url` flush theirs)."""
+    yield from _redis_server()
+
+
+def _redis_server() -> Iterator[str]:
     from tests import redis_stack
 
     url, port, reason = redis_stack.start()
@@ -93,8 +103,64 @@ class Backend:
         return compile_with(module, self.saver)
 
 
+def flush_redis(url: str) -> None:
+    """Empty a Redis server this session started (RediSearch indexes are server-wide: FLUSHALL).
+    A server given by LGTT_TEST_REDIS_URL is never flushed."""
+    import redis
+
+    if os.environ.get("LGTT_TEST_REDIS_URL"):
+        return
+    with redis.Redis.from_url(url) as client:
+        client.flushall()
+
+
+def _ordered_redis_saver() -> type:
+    from langgraph.checkpoint.redis import RedisSaver
+
+    class OrderedRedisSaver(RedisSaver):
+        """The official RedisSaver, its put_writes waiting for the put of its checkpoint. LangGraph
+        runs the two concurrently; when put_writes goes first, upstream's put resets `has_writes`
+        and the writes are lost to get_tuple, so a test's interrupt or error would vanish at random."""
+
+        def put_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
+            import time
+
+            conf = config["configurable"]
+            key = self._make_redis_checkpoint_key_cached(conf["thread_id"], conf.get("checkpoint_ns", ""),
+                                                         conf["checkpoint_id"])
+            for _ in range(200):
+                if self._redis.exists(key):
+                    break
+                time.sleep(0.01)
+            super().put_writes(config, writes, task_id, task_path)
+
+    return OrderedRedisSaver
+
+
+def redis_snapshot(url: str, match: str = "*") -> list[tuple[bytes, bytes, bool]]:
+    """Every key matching `match` with its DUMP and whether it has a TTL, sorted: equal snapshots,
+    nothing written."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        keys = sorted(client.scan_iter(match=match, count=1000))
+        return [(key, client.dump(key), client.pttl(key) > 0) for key in keys]
+
+
 @contextmanager
-def open_backend(kind: str, tmp: Path) -> Iterator[Backend]:
+def open_backend(kind: str, tmp: Path, url: str | None = None) -> Iterator[Backend]:
+    """`url`: the Redis server for kind "redis" (emptied before and after)."""
+    if kind == "redis":
+        assert url, "kind 'redis' needs the server's url"
+        flush_redis(url)
+        saver = _ordered_redis_saver()(redis_url=url)
+        saver.setup()
+        try:
+            yield Backend("redis", url, saver, saver._redis.close)
+        finally:
+            flush_redis(url)
+            saver._redis.close()
+        return
     if kind == "sqlite":
         from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -121,19 +187,39 @@ def open_backend(kind: str, tmp: Path) -> Iterator[Backend]:
             conn.close()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+BACKENDS = ["sqlite", "postgres", "redis"]
+# Test modules whose `backend` / `demo` tests run on Redis too; the others (prune, stats, check,
+# export, SQL surgery) need what the Redis store does not offer yet and keep to SQLite and Postgres.
+REDIS_MODULES = {"test_read_vs_langgraph", "test_diff", "test_branches", "test_fork", "test_resume",
+                 "test_subgraphs"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_redis = params.get("backend") == "redis" or params.get("demo") == "redis"
+        (dropped if on_redis and item.module.__name__.rpartition(".")[2] not in REDIS_MODULES else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """An empty checkpoint DB per test, on each backend."""
-    with open_backend(request.param, tmp_path) as b:
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    with open_backend(request.param, tmp_path, url) as b:
         yield b
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=BACKENDS)
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     """The demo DB (every sample scenario) built once per backend; read-only tests share it."""
     from sample_graphs.demo import build_demo
 
-    with open_backend(request.param, tmp_path_factory.mktemp(request.param)) as b:
+    url = request.getfixturevalue("redis_demo_url") if request.param == "redis" else None
+    with open_backend(request.param, tmp_path_factory.mktemp(request.param), url) as b:
         build_demo(b.saver)
         yield b
 
@@ -146,6 +232,20 @@ def scenario_module(thread_id: str) -> Any:
 
 DEMO_THREADS = ["chat-1", "steps-1", "hitl-1", "hitl-2", "subgraph-1", "fanout-1",
                 "pydantic-1", "failing-1", "delta-1"]
+
+
+# Where LangGraph's own API through RedisSaver cannot give the answer lgtt is compared with.
+REDIS_UNREADABLE = {"pydantic-1": "RedisSaver hands nested Pydantic models back as constructor envelopes: "
+                                  "LangGraph's get_state at the earlier checkpoints fails validating them"}
+
+
+def readable(backend: Backend, thread_id: str) -> bool:
+    return not (backend.kind == "redis" and thread_id in REDIS_UNREADABLE)
+
+
+def require_readable(backend: Backend, thread_id: str) -> None:
+    if not readable(backend, thread_id):
+        pytest.skip(REDIS_UNREADABLE[thread_id])
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -162,3 +262,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     from corpus.counts import summary
 
     summary(terminalreporter)
+
+
+def state_history(app: Any, config: dict) -> list[Any]:
+    """`app.get_state_history(config)` oldest first. Through RedisSaver, whose list() also yields
+    other namespaces' checkpoints, orders by put time, drops pending Sends and leaves messages as
+    constructor dicts, each checkpoint of the asked namespace is read with get_state at its id."""
+    hist = list(reversed(list(app.get_state_history(config))))
+    if not any(c.__name__ == "RedisSaver" for c in type(app.checkpointer).__mro__):
+        return hist
+    ns = config["configurable"].get("checkpoint_ns", "")
+    ids = {t.config["configurable"]["checkpoint_id"] for t in app.checkpointer.list(config)
+           if t.config["configurable"].get("checkpoint_ns", "") == ns}  # snapshots' own ns can be ""
+    mine = sorted((s for s in hist if s.config["configurable"]["checkpoint_id"] in ids),
+                  key=lambda s: s.config["configurable"]["checkpoint_id"])  # list() orders by put time
+    return [app.get_state(s.config) for s in mine]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonpatch
 import pytest
-from conftest import DEMO_THREADS, scenario_module
+from conftest import DEMO_THREADS, require_readable, scenario_module, state_history
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import HumanMessage
@@ -33,8 +33,9 @@ def cfg(thread_id: str, checkpoint_id: str | None = None) -> dict:
 
 def lg_states(backend, thread_id: str) -> tuple[list[str], dict[str, dict], dict[str, str | None]]:
     """Checkpoint ids oldest first, their values (JSON form) and parents, from LangGraph's API."""
+    require_readable(backend, thread_id)
     app = backend.app(scenario_module(thread_id))
-    hist = list(reversed(list(app.get_state_history(cfg(thread_id)))))
+    hist = state_history(app, cfg(thread_id))
     ids = [s.config["configurable"]["checkpoint_id"] for s in hist]
     values = {}
     for cid in ids:  # get_state with the id, as the spec says
@@ -242,8 +243,8 @@ def test_compare_diverging_runs(backend):
         app.invoke(first, cfg(tid))
         app.invoke({"messages": [HumanMessage(content=second, id="human-2")]}, cfg(tid))
     app.invoke({"messages": [HumanMessage(content="More", id="human-3")]}, cfg("b-1"))
-    hist_a = list(reversed(list(app.get_state_history(cfg("a-1")))))
-    hist_b = list(reversed(list(app.get_state_history(cfg("b-1")))))
+    hist_a = state_history(app, cfg("a-1"))
+    hist_b = state_history(app, cfg("b-1"))
     expect = next(i for i, (x, y) in enumerate(zip(hist_a, hist_b, strict=False))
                   if to_jsonable(x.values) != to_jsonable(y.values) or x.next != y.next)
     with lgtt.open(backend.url) as db:
@@ -268,7 +269,7 @@ def test_compare_branch_from_update_state(backend):
     module = scenario_module("steps-1")
     app = backend.app(module)
     module.scenario(app, "orig")
-    hist = list(reversed(list(app.get_state_history(cfg("orig-1")))))
+    hist = state_history(app, cfg("orig-1"))
     module.scenario(app, "copy")
     fork_at = hist[3].config
     app.update_state(fork_at, {"task_id": "forked"})

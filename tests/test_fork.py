@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DEMO_THREADS
+from conftest import DEMO_THREADS, state_history
 from test_errors_and_safety import assert_one_line_error, lgtt
 
 import lgtt as api
@@ -28,6 +28,10 @@ def rows(backend, thread_id: str) -> list:
         with sqlite3.connect(backend.url) as conn:
             return [conn.execute(f"SELECT * FROM {t} WHERE thread_id = ? ORDER BY 2, 3, 4",
                                  (thread_id,)).fetchall() for t in ("checkpoints", "writes")]
+    if backend.kind == "redis":
+        from conftest import redis_snapshot
+
+        return redis_snapshot(backend.url, f"*:{thread_id}:*")
     import psycopg
 
     with psycopg.connect(backend.url) as conn:
@@ -42,12 +46,13 @@ def run_all(backend) -> None:
 
 @pytest.mark.parametrize("thread_id", [t for t in DEMO_THREADS if t != "failing-1"])
 def test_fork_head_equals_source_at_ref(backend, thread_id):
-    from conftest import scenario_module
+    from conftest import require_readable, scenario_module
 
+    require_readable(backend, thread_id)
     module = scenario_module(thread_id)
     app = compile_with(module, backend.saver)
     module.scenario(app, thread_id.rsplit("-", 1)[0])
-    hist = list(reversed(list(app.get_state_history(cfg(thread_id)))))
+    hist = state_history(app, cfg(thread_id))
     before = rows(backend, thread_id)
     for index in sorted({1, len(hist) // 2, len(hist) - 1}):
         ref_id = hist[index].config["configurable"]["checkpoint_id"]
@@ -61,7 +66,7 @@ def test_fork_head_equals_source_at_ref(backend, thread_id):
         assert to_jsonable(head.values) == to_jsonable(at_ref.values)
         assert head.next == at_ref.next and result.next == list(at_ref.next)
         assert head.metadata["source"] == "fork"
-        copied = list(reversed(list(app.get_state_history(cfg(result.thread_id)))))
+        copied = state_history(app, cfg(result.thread_id))
         path_ids = [s.config["configurable"]["checkpoint_id"] for s in copied[:-1]]
         assert path_ids[-1] == ref_id and len(path_ids) == index + 1
         assert path_ids == [s.config["configurable"]["checkpoint_id"] for s in hist[: index + 1]]
@@ -71,7 +76,7 @@ def test_fork_head_equals_source_at_ref(backend, thread_id):
 def test_fork_edit_resume_equals_update_state_and_invoke(backend):
     app = compile_with(steps, backend.saver)
     steps.scenario(app, "src")
-    hist = list(reversed(list(app.get_state_history(cfg("src-1")))))
+    hist = state_history(app, cfg("src-1"))
     ref = hist[2].config["configurable"]["checkpoint_id"]
     with api.open(backend.url, graph=steps.graph) as db:
         result = db.fork("src-1", 2, to="edited", updates={"total_steps": 5})
@@ -167,7 +172,7 @@ def test_fork_through_any_saver_public_methods():
 
     app = compile_with(subgraph, MemorySaver())
     subgraph.scenario(app, "m")
-    hist = list(reversed(list(app.get_state_history(cfg("m-1")))))
+    hist = state_history(app, cfg("m-1"))
     with api.open(graph=app) as db:
         result = db.fork("m-1", len(hist) - 1, to="m-fork", updates=None)
         copied_ns = db.store.namespaces("m-fork")
@@ -177,6 +182,6 @@ def test_fork_through_any_saver_public_methods():
     assert head.values == at_ref.values and head.next == at_ref.next
     assert head.metadata["lgtt_fork"]["index"] == len(hist) - 1
     assert copied_ns == source_ns  # every subgraph run happened before the head
-    assert [s.config["configurable"]["checkpoint_id"] for s in reversed(list(app.get_state_history(cfg("m-fork"))))][:-1] == [
+    assert [s.config["configurable"]["checkpoint_id"] for s in state_history(app, cfg("m-fork"))][:-1] == [
         s.config["configurable"]["checkpoint_id"] for s in hist]
     assert result.copied == len(hist) + sum(n for n, _ in source_ns.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import DEMO_THREADS, scenario_module
+from conftest import DEMO_THREADS, readable, require_readable, scenario_module
 
 import lgtt
 from lgtt.jsonform import to_jsonable
@@ -19,8 +19,13 @@ def cfg(thread_id: str, checkpoint_id: str | None = None) -> dict:
 
 
 def history(demo, thread_id):
+    require_readable(demo, thread_id)
     app = demo.app(scenario_module(thread_id))
-    return app, list(reversed(list(app.get_state_history(cfg(thread_id)))))
+    hist = list(reversed(list(app.get_state_history(cfg(thread_id)))))
+    if demo.kind == "redis":  # RedisSaver.list() yields subgraph checkpoints too, drops pending Sends and
+        # leaves messages as dicts; get_state at each id reads the checkpoint right
+        hist = [app.get_state(s.config) for s in hist if not s.config["configurable"].get("checkpoint_ns")]
+    return app, hist
 
 
 @pytest.mark.parametrize("thread_id", DEMO_THREADS)
@@ -52,6 +57,8 @@ def test_threads_match_get_state(demo, with_graph):
     assert set(rows) == set(DEMO_THREADS)
     ordered = [r.latest_checkpoint_id for r in rows.values()]
     for tid, row in rows.items():
+        if not readable(demo, tid):
+            continue
         app, hist = history(demo, tid)
         live = app.get_state(cfg(tid))
         assert row.checkpoints == len(hist)
@@ -70,6 +77,10 @@ def test_threads_match_get_state(demo, with_graph):
 
 
 def test_threads_status_covers_every_kind(demo):
+    if demo.kind == "redis":
+        pytest.skip("RedisSaver's put_writes can run before the step's checkpoint is put, whose put then clears "
+                    "`has_writes`: LangGraph (and lgtt with it) sees no writes there, so statuses vary from run to "
+                    "run; test_threads_match_get_state compares them with LangGraph's")
     with lgtt.open(demo.url) as db:
         status = {r.thread_id: r.status for r in db.threads()}
     assert status["failing-1"] == "error"
@@ -79,7 +90,12 @@ def test_threads_status_covers_every_kind(demo):
 
 def test_threads_where_and_limit(demo):
     with lgtt.open(demo.url) as db:
-        assert [r.thread_id for r in db.threads(where=[("user_id", "user_001")])] == ["chat-1"]
+        # RedisSaver keeps no configurable keys in the metadata, so user_id is nowhere there
+        expected = [] if demo.kind == "redis" else ["chat-1"]
+        assert [r.thread_id for r in db.threads(where=[("user_id", "user_001")])] == expected
+        assert {r.thread_id for r in db.threads(where=[("step", "8")])} == {
+            t for t in DEMO_THREADS if any(s.metadata.get("step") == 8 for s in
+                                           demo.app(scenario_module(t)).checkpointer.list(cfg(t)))}
         assert db.threads(where=[("user_id", "nobody")]) == []
         assert len(db.threads(limit=3)) == 3
         assert [r.thread_id for r in db.threads(limit=2)] == [r.thread_id for r in db.threads()][:2]
@@ -137,6 +153,9 @@ def test_half_failed_step_live_differs_from_recorded(demo):
     """The failing scenario: `ok` succeeded beside `boom`; live view applies ok's write."""
     from sample_graphs import failing
 
+    if demo.kind == "redis":
+        pytest.skip("RedisSaver lost that step's writes (has_writes cleared by the racing put): LangGraph re-runs both")
+
     with lgtt.open(demo.url, graph=failing.graph) as db:
         live, recorded = db.show("failing-1"), db.show("failing-1", -1)
     assert live.checkpoint_id == recorded.checkpoint_id
@@ -178,6 +197,8 @@ def test_delta_channel_without_graph_is_marked_not_rebuilt(demo):
 
 def test_pydantic_types_with_and_without_graph(demo):
     from sample_graphs import pydantic_state
+
+    require_readable(demo, "pydantic-1")
 
     with lgtt.open(demo.url, graph=pydantic_state.graph) as db:
         typed = db.show("pydantic-1", -1)
@@ -236,8 +257,7 @@ def test_json_form_fast_path_equals_the_reference_walk(demo):
            "p": Point(1, dt.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone.utc)), "m": AIMessage(content="hi", id="a1"),
            "n": float("nan"), "big": 2**80, 1: "int key"}
     assert to_jsonable(odd) == _walk(odd)
-    for thread_id in DEMO_THREADS:
-        app = demo.app(scenario_module(thread_id))
-        for snap in app.get_state_history(cfg(thread_id)):
+    for thread_id in filter(lambda t: readable(demo, t), DEMO_THREADS):
+        for snap in history(demo, thread_id)[1]:
             assert to_jsonable(snap.values) == _walk(snap.values), thread_id
             assert to_jsonable(snap.metadata) == _walk(snap.metadata)

@@ -229,7 +229,7 @@ def open_backend(store: Any, *, read_only: bool = False) -> PruneBackend:
 
     if (saver := memory_saver(store)) is not None:
         return MemoryPrune(saver)  # type: ignore[return-value]
-    raise LgttError("prune and delete need a SQLite or PostgreSQL database or an InMemorySaver, not a --saver",
+    raise LgttError(f"prune and delete need a SQLite or PostgreSQL database or an InMemorySaver, not a {store.kind} store",
                     "pass --db PATH|postgresql://… (other savers have no safe bulk delete here)")
 
 
