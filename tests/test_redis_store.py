@@ -7,7 +7,15 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from conftest import Backend, open_backend, redis_snapshot, state_history
+from conftest import (
+    DEMO_THREADS,
+    Backend,
+    open_backend,
+    readable,
+    redis_snapshot,
+    scenario_module,
+    state_history,
+)
 from test_errors_and_safety import assert_one_line_error, lgtt
 
 import lgtt as api
@@ -49,19 +57,23 @@ def test_read_commands_write_nothing_even_with_refresh_on_read(rb):
     g = ["--graph", "sample_graphs/chat.py:graph"]
     for args in (["threads"], ["threads", "--where", "source=loop"], ["timeline", "chat-1", "--json"],
                  ["timeline", "subgraph-1", "--all"], ["show", "hitl-1"], ["show", "chat-1", "2"],
-                 [*g, "show", "chat-1"], ["diff", "chat-1", "3"], ["compare", "chat-1", "hitl-1"]):
+                 [*g, "show", "chat-1"], ["diff", "chat-1", "3"], ["compare", "chat-1", "hitl-1"], ["stats"],
+                 ["check"], ["prune", "--keep", "1", "--dry-run"], ["delete", "chat-1", "--dry-run"]):
         proc = lgtt("--db", rb.url, *args)
-        assert proc.returncode == 0, (args, proc.stderr)
+        # check exits 1 on problems: the official saver's put_writes race leaves hidden writes here
+        assert proc.returncode in ((0, 1) if args == ["check"] else (0,)) and not proc.stderr, (args, proc.stderr)
     with api.open(rb.url, graph=SCENARIOS["chat"].graph) as db:
         db.show("chat-1")
         app = compile_with(SCENARIOS["chat"], db.store.saver())
         app.get_state({"configurable": {"thread_id": "chat-1"}})  # LangGraph through lgtt's read-only saver
     assert redis_snapshot(rb.url) == before
+    shown = lgtt("--db", rb.url, "show", "chat-1", "--json")
+    assert "expires in" in " ".join(json.loads(shown.stdout)["notes"])
+    assert redis_snapshot(rb.url) == before
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["prune", "--keep", "1", "--yes"], "prune and delete"), (["delete", "chat-1", "--yes"], "prune and delete"),
-    (["stats"], "stats"), (["check"], "redis"), (["export", "chat-1", "-o", "x.jsonl"], "export")])
+@pytest.mark.parametrize("args,needle", [(["export", "chat-1", "-o", "x.jsonl"], "export"),
+                                         (["copy", "chat-1", "--to", "x.sqlite"], "copy")])
 def test_commands_not_on_redis_refuse_in_one_line(rb, args, needle, tmp_path):
     SCENARIOS["chat"].scenario(rb.app(SCENARIOS["chat"]), "chat")
     before = redis_snapshot(rb.url)
@@ -122,3 +134,77 @@ def test_a_redis_without_the_saver_indexes_is_refused(rb):
     proc = lgtt("--db", rb.url, "threads")
     assert_one_line_error(proc, "no LangGraph checkpoint index", "setup()")
     assert json.loads(json.dumps(redis_snapshot(rb.url), default=str)) == []
+
+
+def test_check_finds_what_breaks_a_redis_thread(rb):
+    import redis
+
+    from lgtt.store.redis import keys as k
+
+    app = rb.app(SCENARIOS["steps"])
+    for prefix in ("a", "b", "c", "d"):
+        SCENARIOS["steps"].scenario(app, prefix)
+    with api.open(rb.url) as db:
+        assert db.check().ok and db.check().checkpoints == 4 * len(db.checkpoint_ids("a-1"))
+        ids = {t: db.checkpoint_ids(t) for t in ("a-1", "b-1", "c-1", "d-1")}
+    with redis.Redis.from_url(rb.url) as client:
+        client.delete(k.checkpoint_key("a-1", "", ids["a-1"][3]))  # its child dangles, its writes are orphans
+        with_writes = next(c for c in ids["b-1"] if client.exists(k.write_zset_key("b-1", "", c)))
+        client.execute_command("JSON.SET", k.checkpoint_key("b-1", "", with_writes), "$.has_writes", "false")
+        client.set(k.latest_key("c-1", ""), k.checkpoint_key("c-1", "", "gone"))
+        client.delete(k.latest_key("d-1", ""))
+    with api.open(rb.url) as db:
+        found = {(p.kind, p.thread_id) for p in db.check().problems}
+    assert found == {("dangling_parent", "a-1"), ("orphan_writes", "a-1"), ("hidden_writes", "b-1"),
+                     ("dangling_latest", "c-1"), ("missing_latest", "d-1")}
+    proc = lgtt("--db", rb.url, "check", "c-1")
+    assert proc.returncode != 0 and "dangling_latest" in proc.stdout
+
+
+def test_prune_keeps_heads_interrupts_and_delta_ancestors(rb):
+    from sample_graphs.demo import build_demo
+
+    build_demo(rb.saver)
+    apps = {t: rb.app(scenario_module(t)) for t in DEMO_THREADS}
+    before = {t: app.get_state(cfg(t)) for t, app in apps.items() if readable(rb, t)}
+    with api.open(rb.url) as db:
+        counts = {t: len(db.checkpoint_ids(t)) for t in DEMO_THREADS}
+        plan = db.prune(keep=2, dry_run=True)
+        assert redis_snapshot(rb.url) and all(len(db.checkpoint_ids(t)) == counts[t] for t in DEMO_THREADS)
+        done = db.prune(keep=2)
+        assert done.checkpoints_deleted == plan.checkpoints_deleted > 0
+        assert done.writes_deleted == plan.writes_deleted
+        after = {t: len(db.checkpoint_ids(t)) for t in DEMO_THREADS}
+        assert db.check().ok, db.check().problems
+    assert after["chat-1"] == 2 and after["delta-1"] > 2, "DeltaChannel ancestors back to the snapshot stay"
+    for t, snap in before.items():
+        now = apps[t].get_state(cfg(t))
+        assert now.config == snap.config and to_jsonable(now.values) == to_jsonable(snap.values), t
+        assert now.next == snap.next and [i.id for i in now.interrupts] == [i.id for i in snap.interrupts], t
+
+
+def test_delete_removes_every_key_of_the_thread_only(rb):
+    for name in ("chat", "subgraph"):
+        SCENARIOS[name].scenario(rb.app(SCENARIOS[name]), name)
+    others = redis_snapshot(rb.url, "*:chat-1:*")
+    with api.open(rb.url) as db:
+        result = db.delete(["subgraph-1"])
+        assert result.checkpoints_deleted > 5 and not db.store.thread_exists("subgraph-1")
+        assert [t.thread_id for t in db.threads()] == ["chat-1"]
+    assert redis_snapshot(rb.url, "*subgraph-1*") == []
+    assert redis_snapshot(rb.url, "*:chat-1:*") == others
+
+
+def test_stats_from_redis_memory_accounting(rb):
+    for name in ("chat", "steps", "subgraph"):
+        SCENARIOS[name].scenario(rb.app(SCENARIOS[name]), name)
+    before = redis_snapshot(rb.url)
+    with api.open(rb.url) as db:
+        st = db.stats(top=10)
+        counts = {t: len(db.checkpoint_ids(t)) for t in ("chat-1", "steps-1", "subgraph-1")}
+        inner = sum(n for n, _ in db.store.namespaces("subgraph-1").values())
+    assert redis_snapshot(rb.url) == before
+    assert st.threads == 3 and {t["thread_id"]: t["checkpoints"] for t in st.top_threads} == counts
+    assert st.checkpoints == sum(counts.values()) + inner
+    assert all(t["bytes"] > 0 for t in st.top_threads) and st.size_bytes > sum(t["bytes"] for t in st.top_threads) / 2
+    assert {"messages", "steps_completed", "notes"} <= {k.key for k in st.keys}

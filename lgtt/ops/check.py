@@ -35,6 +35,10 @@ ADVICE = {
     "rebuild_failed": "graph.get_state raised on the thread's head; see the error",
     "graph_mismatch": "this thread was written by another graph (or an older version of it): values, next and "
                       "tasks shown through this graph may be wrong, and lgtt refuses to write with it",
+    "hidden_writes": "RedisSaver's get_tuple skips them (its put_writes raced the checkpoint's put, which cleared "
+                     "has_writes): LangGraph runs those tasks again on resume",
+    "dangling_latest": "get_state(thread) finds no checkpoint through it and answers as if the namespace were empty",
+    "missing_latest": "get_state(thread) answers as if the namespace were empty; its next put writes the pointer again",
 }
 
 
@@ -246,6 +250,10 @@ def _backend(store: Any) -> tuple[Any, tuple[Any, ...]]:
         from lgtt.store import postgres_health
 
         return postgres_health, (is_internal,)
+    if store.kind == "redis":
+        from lgtt.store.redis import health
+
+        return health, ()
     from lgtt.store import memory_health
 
     if memory_health.memory_saver(store) is not None:

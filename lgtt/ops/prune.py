@@ -225,6 +225,10 @@ def open_backend(store: Any, *, read_only: bool = False) -> PruneBackend:
         return _SqliteBackend(store, read_only)
     if isinstance(store, PostgresStore):
         return _PostgresBackend(store, read_only)
+    if getattr(store, "kind", "") == "redis":
+        from lgtt.store.redis.prune import RedisPrune
+
+        return RedisPrune(store, read_only)  # type: ignore[return-value]
     from lgtt.store.memory_health import MemoryPrune, memory_saver
 
     if (saver := memory_saver(store)) is not None:

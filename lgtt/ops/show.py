@@ -135,6 +135,8 @@ def _show(store: Store, thread_id: str, index: int, cid: str, *, live: bool, ns:
     if stray:
         view.interrupts += [_interrupt_json(i) for i in stray]
         view.notes.append(oldformat.STRAY_NOTE)
+    if (expiry := getattr(store, "expiry_note", None)) and (note := expiry(thread_id, ns, cid)):
+        view.notes.append(note)  # a store whose keys can expire (Redis TTL)
     return view
 
 

@@ -69,6 +69,8 @@ def collect_stats(store: Any, top: int = TOP_THREADS, sample: int = SAMPLE) -> S
         from lgtt.store import sqlite_health as health
     elif store.kind == "postgres":
         from lgtt.store import postgres_health as health  # type: ignore[no-redef]
+    elif store.kind == "redis":
+        from lgtt.store.redis import health  # type: ignore[no-redef]
     elif _in_memory(store):
         from lgtt.store import memory_health as health  # type: ignore[no-redef]
     else:

@@ -37,6 +37,13 @@ def _json(text: str | None, default: Any) -> Any:
     return default if value is None else value
 
 
+def _span(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
 def _has_writes(r: dict[str, str]) -> bool:
     return r.get("hw") in ("true", "1")
 
@@ -216,6 +223,16 @@ class RedisStore:
             first[r["ns"]] = (n + 1, cid, meta)
         return {k.from_safe_ns(ns): (n, (_json(meta, {}).get("parents") or {}).get(""))
                 for ns, (n, _, meta) in sorted(first.items())}
+
+    def expiry_note(self, thread_id: str, ns: str, checkpoint_id: str) -> str | None:
+        """When the checkpoint's key expires (RedisSaver's TTL), as a note for `show`; None without a TTL."""
+        ms = self.client.pttl(k.checkpoint_key(thread_id, ns, checkpoint_id))
+        if ms is None or ms < 0:
+            return None
+        import datetime as dt
+
+        when = dt.datetime.now(dt.timezone.utc) + dt.timedelta(milliseconds=ms)
+        return f"this checkpoint's Redis key expires in {_span(ms / 1000)} (at {when:%Y-%m-%d %H:%M:%S} UTC, TTL)"
 
     def get_tuple(self, thread_id: str, ns: str, checkpoint_id: str | None,
                   json_values: bool = False) -> CheckpointTuple | None:
