@@ -7,7 +7,8 @@ the user's database. Rows are never rewritten in place by LangGraph; still, ever
 cached row's (id, parent, type, blob and metadata lengths) with the database's (read from the
 row headers, without touching the blobs), so a pruned, new, replaced or rewritten row is read
 again from the database.
-A database file with another device/inode at the same path drops the whole file's cache.
+A database file with another device/inode at the same path drops the whole file's cache. (A row
+edited by hand to the same lengths and parent is not noticed: LangGraph never does that.)
 Any failure of the cache (unwritable folder, damaged file, a lock) silently falls back to the database.
 """
 
