@@ -37,10 +37,22 @@ if str(BENCH.parent) not in sys.path:
     sys.path.insert(0, str(BENCH.parent))
 
 import benchlib as b  # noqa: E402
-import build_data as data  # noqa: E402
+
+
+class _Data:
+    """build_data, imported when first used: it imports LangGraph (over a second of start-up), and
+    the child modes, which measure the ui from their own spawn, must not pay for it."""
+
+    def __getattr__(self, name: str):
+        import build_data
+
+        return getattr(build_data, name)
+
+
+data = _Data()
 
 THIS = Path(__file__).resolve()
-CHAT_SQLITE = data.OUT / "chat10k.sqlite"
+CHAT_SQLITE = BENCH / "out" / "chat10k.sqlite"
 CHAT_THREAD = "chat10k"
 MESSAGES = 10_000
 TARGET_FIRST = 2.0   # first screen within 2x `lgtt timeline`
@@ -113,11 +125,13 @@ def drop_chat_pg() -> None:
 
 # -- child modes -------------------------------------------------------------------------------
 async def _until(pilot, cond, timeout: float = 120.0) -> None:
+    """Wait for `cond()`, checking every 5 ms with a plain asyncio sleep (Pilot.pause would post a
+    message to every widget each time: the harness would cost the app CPU)."""
     end = time.monotonic() + timeout
     while not cond():
         if time.monotonic() > end:
             raise RuntimeError("the screen did not show the expected content")
-        await pilot.pause(0.005)
+        await asyncio.sleep(0.005)
 
 
 def child_first(db: str, thread: str, t0: str) -> None:
@@ -133,11 +147,11 @@ def child_first(db: str, thread: str, t0: str) -> None:
                 return (tl is not None and app.timeline_pane.table.row_count == len(tl.entries)
                         and f" {len(tl.entries) - 1} " in app.screen_text())
             await _until(pilot, head_drawn)
-            first = time.time() - float(t0)
+            first, cpu = time.time() - float(t0), time.process_time()
             rows = app.timeline_pane.table.row_count
             await _until(pilot, lambda: app.last_detail is not None and f"#{rows - 1} " in app.screen_text())
             state = time.time() - float(t0)
-        return {"seconds": first, "state": state, "rows": rows}
+        return {"seconds": first, "state": state, "rows": rows, "cpu_first": cpu}
 
     print(json.dumps(asyncio.run(flow())))
 
@@ -179,9 +193,11 @@ def measure(kind: str, big: str, chat: str) -> list[b.Result]:
         cli.append(b.run_child([*b.LGTT, "--db", big, "timeline", data.BIG_THREAD]))
         first.append(b.run_py_child(THIS, ["--child-first", big, data.BIG_THREAD, repr(time.time())]))
     state = [b.Run(wall=r.wall, inner=r.info["state"], peak_mb=r.peak_mb) for r in first]
+    cpu = [b.Run(wall=r.wall, inner=r.info["cpu_first"], cpu=r.info["cpu_first"]) for r in first]
     res = [b.Result("lgtt timeline big (CLI, 20 rows)", cli),
            b.Result("lgtt ui first screen: head row drawn", first, f"{first[0].info['rows']} rows; in-call = spawn to drawn"),
-           b.Result("lgtt ui first screen: head's state drawn", state, "in-call = spawn to drawn")]
+           b.Result("lgtt ui first screen: head's state drawn", state, "in-call = spawn to drawn"),
+           b.Result("lgtt ui first screen: CPU until the head row is drawn", cpu, "in-call = CPU seconds (all threads)")]
     for mode in ("warm", "cold"):
         for tab in ("state", "json"):
             b.say(f"{kind}: lgtt ui move ({tab}, {mode})")
@@ -194,11 +210,13 @@ def measure(kind: str, big: str, chat: str) -> list[b.Result]:
 
 
 def summarize(kind: str, res: list[b.Result]) -> list[list[str]]:
-    cli, first, state, *moves = res
+    cli, first, state, cpu, *moves = res
     ratio = (first.inner or 0) / cli.wall
-    rows = [[kind, "ui first screen (head row drawn) / lgtt timeline", b.fmt_ratio(first.inner, cli.wall),
+    rows = [[kind, "ui first screen (head row drawn) / lgtt timeline, wall", b.fmt_ratio(first.inner, cli.wall),
              b.check(ratio <= TARGET_FIRST) + f" (target <= {TARGET_FIRST:.0f}x)"],
-            [kind, "ui head's state drawn / lgtt timeline", b.fmt_ratio(state.inner, cli.wall), ""]]
+            [kind, "ui first screen / lgtt timeline, CPU (steadier on a shared machine)",
+             b.fmt_ratio(cpu.inner, cli.cpu), b.check((cpu.inner or 99) / (cli.cpu or 1) <= TARGET_FIRST)],
+            [kind, "ui head's state drawn / lgtt timeline, wall", b.fmt_ratio(state.inner, cli.wall), ""]]
     for m in moves:
         rows.append([kind, m.label.removeprefix("lgtt ui ").removesuffix(" (chat10k)") + " (10,000 messages)",
                      b.fmt_s(m.inner), b.check((m.inner or 99) < TARGET_MOVE) + f" (target < {TARGET_MOVE} s)"])

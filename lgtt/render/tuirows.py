@@ -95,7 +95,7 @@ MAX_WIDTHS = {"by": 28, "changed": 40}
 
 
 def _flags_len(e: Any) -> int:
-    n = 2  # room for the mark
+    n = 2 + (13 if getattr(e, "undecodable", False) else 0)  # room for the mark (and the damage flag)
     for count, extra in ((e.errors, 2), (e.interrupts, 2)):
         if count:
             n += len(str(count)) + extra
@@ -116,7 +116,8 @@ def column_widths(rows: list[Row]) -> list[int]:
 
     entries = [r.entry for r in rows]
     tree = max((2 * r.depth + (2 + cell_len(r.ns.split(":")[0]) if r.ns else 1) for r in rows), default=0)
-    flagged = [e for e in entries if e.errors or e.interrupts or e.children > 1 or e.subgraphs]
+    flagged = [e for e in entries if e.errors or e.interrupts or e.children > 1 or e.subgraphs
+               or getattr(e, "undecodable", False)]
     cells = (tree, widest(str(e.index) for e in entries), widest(str(e.step) for e in entries),
              widest(e.source for e in entries), widest(", ".join(e.nodes) for e in entries),
              max((_flags_len(e) for e in flagged), default=2), 8 if any(e.created_at for e in entries) else 0,

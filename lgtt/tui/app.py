@@ -100,6 +100,7 @@ class LgttApp(App):
         self._polling = False
         self._shape: Any = None
         self.last_detail: tuple[str, str] | None = None  # (row key, tab) last drawn in the detail pane
+        self._timeline_drawn = False
 
     # -- layout -----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -229,6 +230,7 @@ class LgttApp(App):
             self.expanded, self.subs, self.view, self._signature = set(), {}, None, None
             self._forget_views()
             self.chat_limit = CHAT_STEP
+            self._timeline_drawn = False  # its first rows go on screen before the detail is read
         self.thread = thread_id
         self.timeline_pane.border_title = f"timeline {clean(thread_id)}"
         self.timeline_pane.border_subtitle = "loading…"  # static: an animated indicator would cost the read CPU
@@ -270,7 +272,11 @@ class LgttApp(App):
 
     def on_timeline_pane_picked(self, message: TimelinePane.Picked) -> None:
         self.selected = message.row
-        self.refresh_detail()
+        if self._timeline_drawn:
+            self.refresh_detail()
+        else:  # a thread just opened: its timeline goes on screen before the detail is read
+            self._timeline_drawn = True
+            self.call_after_refresh(self.refresh_detail)
 
     def on_timeline_pane_toggle(self, message: TimelinePane.Toggle) -> None:
         row = message.row
@@ -292,9 +298,14 @@ class LgttApp(App):
             self.detail.active = f"tab-{tabs[n - 1][0]}"
 
     def refresh_detail(self) -> None:
+        from textual.css.query import NoMatches
+
         if self.selected is not None and self.thread is not None:
-            tab = self.detail.tab
-            width = 0 if tab == "json" else self.detail.body_width(tab)
+            try:
+                tab = self.detail.tab
+                width = 0 if tab == "json" else self.detail.body_width(tab)
+            except NoMatches:  # the app is closing
+                return
             self.load_detail(self.thread, self.selected, tab, self.mark, width)
 
     def on_strips_view_resized(self, message: Any) -> None:

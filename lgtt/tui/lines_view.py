@@ -35,7 +35,7 @@ class LinesView(ScrollView, can_focus=True):
         if width is None:
             width = max(map(len, lines), default=0)
         self.virtual_size = Size(width, len(lines))
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.scroll_to(0, 0, animate=False, force=True)
         self.refresh()
 
     def render_line(self, y: int) -> Strip:

@@ -43,7 +43,7 @@ class StripsView(ScrollView, can_focus=True):
     def set_strips(self, renderable: Any, strips: list[Strip], width: int) -> None:
         self.renderable, self.strips, self.rendered_width = renderable, strips, width
         self.virtual_size = Size(max((s.cell_length for s in strips), default=0), len(strips))
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.scroll_to(0, 0, animate=False, force=True)
         self.refresh()
         if self.size.width and self.size.width != width:  # rendered before the view was laid out
             self.post_message(self.Resized())

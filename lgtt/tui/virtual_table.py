@@ -144,9 +144,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def _scroll_to_cursor(self) -> None:
         top, visible = int(self.scroll_y), max(1, self.scrollable_content_region.height - 1)
         if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor_row, animate=False, force=True)
         elif self.cursor_row >= top + visible:
-            self.scroll_to(y=self.cursor_row - visible + 1, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor_row - visible + 1, animate=False, force=True)
 
     def action_cursor(self, delta: int) -> None:
         self.move_cursor(row=self.cursor_row + delta)
