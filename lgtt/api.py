@@ -184,13 +184,10 @@ class Debugger:
 
         if action not in ("create", "drop"):
             raise UsageError(f"bad index action {action!r}", "use `lgtt index create` or `lgtt index drop`")
-        if self.store.kind != "postgres":
+        if not hasattr(self.store, "newest_index"):
             raise UsageError("lgtt index is for Postgres databases",
                              "SQLite lists threads from its primary key and needs no extra index")
-        from lgtt.store.postgres_index import index_sql, run_index
-
-        sql = index_sql(action)
-        return sql, None if dry_run else run_index(self.store.url, action)
+        return self.store.newest_index(action, dry_run=dry_run)
 
     def stream_threads(self, where: Sequence[tuple[str, Any]] = (), limit: int | None = None, *,
                        order: str = "newest", after: str | None = None, status: Sequence[str] | str = ()):
@@ -399,19 +396,10 @@ def open_store(db: str | None = None, *, saver: Any = None, graph: Any = None, c
         serde = StrictSerializer(graph_allowlist(graph))
     if db is not None:
         from lgtt.dburl import parse_db
+        from lgtt.store.registry import open_store as open_backend
 
         spec = parse_db(db)
-        if spec.kind == "sqlite":
-            from lgtt.store.sqlite import SqliteStore
-
-            return SqliteStore(spec.target, serde, cache=cache)
-        if spec.kind == "redis":
-            from lgtt.store.redis.store import RedisStore
-
-            return RedisStore(spec.target, serde)
-        from lgtt.store.postgres import PostgresStore
-
-        return PostgresStore(spec.target, serde)
+        return open_backend(spec.kind, spec.target, serde, cache=cache)
     if saver is None and graph is not None:
         saver = getattr(graph, "checkpointer", None)
     if saver is None or isinstance(saver, bool):

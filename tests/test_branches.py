@@ -94,7 +94,7 @@ def test_large_states_read_from_the_blob_edges(backend):
     if backend.kind == "sqlite":
         import sqlite3
 
-        from lgtt.store.sqlite import EDGE
+        from lgtt.store.sqlite.read import EDGE
 
         with sqlite3.connect(backend.url) as conn:
             sizes = [n for (n,) in conn.execute("SELECT length(checkpoint) FROM checkpoints WHERE thread_id='big-1'")]

@@ -242,21 +242,8 @@ def _rebuild(store: Any, graph: Any, ids: Sequence[str], collector: _Collector) 
 
 
 def _backend(store: Any) -> tuple[Any, tuple[Any, ...]]:
-    if store.kind == "sqlite":
-        from lgtt.store import sqlite_health
-
-        return sqlite_health, ()
-    if store.kind == "postgres":
-        from lgtt.store import postgres_health
-
-        return postgres_health, (is_internal,)
-    if store.kind == "redis":
-        from lgtt.store.redis import health
-
-        return health, ()
-    from lgtt.store import memory_health
-
-    if memory_health.memory_saver(store) is not None:
-        return memory_health, (is_internal,)
-    raise LgttError(f"this command reads the tables directly and does not support a {store.kind} store",
-                    "pass --db with a SQLite path or a postgresql:// URL")
+    health = store.health()
+    if health is None:
+        raise LgttError(f"this command reads the tables directly and does not support a {store.kind} store",
+                        "pass --db with a SQLite path or a postgresql:// URL")
+    return health, (is_internal,)

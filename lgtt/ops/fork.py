@@ -16,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgpack
 from langgraph.checkpoint.base.id import uuid6
 
 from lgtt.errors import LgttError, NotFound, UsageError
@@ -82,28 +81,20 @@ def ancestors(links: dict[str, str | None], ref_id: str) -> list[str]:
     return path[::-1]
 
 
-def fork_head(raw: tuple[Any, ...], *, kind: str, serde: Any, new_id: str) -> tuple[Any, Any]:
+def fork_head(raw: tuple[Any, ...], *, writer: Any, new_id: str) -> tuple[Any, Any]:
     """REF's stored checkpoint turned into the fork checkpoint, without decoding state values."""
     _, type_, stored, _ = raw
     now = dt.datetime.now(dt.timezone.utc).isoformat()
-    if kind == "sqlite":
-        inner, plain = serde.unwrap((type_, stored))
-        if inner != "msgpack":
-            raise LgttError(f"cannot fork a checkpoint stored as {type_!r}", "only msgpack checkpoints (LangGraph >= 0.2) can be forked")
-        cp = msgpack.unpackb(plain, raw=False, strict_map_key=False)
-    else:
-        cp = dict(stored)
+    cp = writer.checkpoint_map(type_, stored)
     cp["id"], cp["ts"] = new_id, now
     cp.setdefault("versions_seen", {})[INTERRUPT] = dict(cp.get("channel_versions") or {})
-    if kind == "sqlite":
-        return serde.wrap(("msgpack", msgpack.packb(cp, use_bin_type=True)), like=type_)
-    return type_, cp
+    return writer.stored_checkpoint(type_, cp)
 
 
 def _refuse_old_postgres_sends(db: Any, thread_id: str, ref_id: str, index: int, ns: str = "") -> None:
     """A Postgres checkpoint before format v4 keeps its Send packets in its parent's writes, which
     the fork head (a child of REF) cannot reach: refuse rather than drop them."""
-    if db.store.kind != "postgres":
+    if not getattr(db.store, "sends_in_parent_writes", False):
         return
     row = next((r for r in db.store.bookkeeping(thread_id, ns) if r.checkpoint_id == ref_id), None)
     if row is not None and row.v < 4 and row.pending_sends:
@@ -139,7 +130,7 @@ def fork(db: Any, thread_id: str, ref: str, *, to: str | None = None, updates: d
             levels = fork_levels(thread_id, ns, ref_id, meta)
             copied = writer.copy_rows(thread_id, target, *rows_to_copy(writer, thread_id, levels))
             fork_id = str(uuid6(clock_seq=meta.get("step") if isinstance(meta.get("step"), int) else None))
-            type_, stored = fork_head(raw, kind=db.store.kind, serde=writer.serde, new_id=fork_id)
+            type_, stored = fork_head(raw, writer=writer, new_id=fork_id)
             origin = {"thread_id": thread_id, "checkpoint_id": ref_id, "index": index}
             if ns:
                 origin["checkpoint_ns"] = ns

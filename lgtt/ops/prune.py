@@ -12,42 +12,18 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from lgtt.errors import LgttError, NotFound, UsageError
+from lgtt.store.base import CheckpointRow, Deletion, PruneBackend
+
+__all__ = ["CheckpointRow", "Deletion", "PruneResult", "ThreadPlan", "delete", "plan_thread", "prune"]
 
 BATCH_SECONDS = 0.25  # a transaction holds whole threads, committed about this often
 BATCH_THREADS = 500
-
-
-@dataclass
-class CheckpointRow:
-    """What planning needs of one checkpoint (no state values)."""
-
-    ns: str
-    checkpoint_id: str
-    parent_id: str | None
-    ts: str | None  # the checkpoint's own timestamp (None: unknown, never "older than")
-    v: int | None  # checkpoint format version (None: unknown, treated as pre-v4)
-    root: str | None  # metadata.parents[""]: the root checkpoint a subgraph call started from
-    delta: bool  # metadata has counters_since_delta_snapshot (rebuilt from ancestors)
-    size: int  # bytes of the checkpoint and metadata
-    versions: dict[str, Any] | None = None  # channel_versions (Postgres: blob GC)
-
-
-@dataclass
-class Deletion:
-    """One thread's plan: (ns, id) pairs to delete, kept ones whose parent goes."""
-
-    total: int
-    deleted: set[tuple[str, str]]
-    orphaned: set[tuple[str, str]]  # kept checkpoints whose parent link becomes NULL
-    bytes: int  # checkpoint + metadata bytes deleted
-    kept_for_deps: int  # older checkpoints kept because kept ones depend on them
 
 
 @dataclass
@@ -195,126 +171,13 @@ def plan_thread(rows: Sequence[CheckpointRow], keep: int | None, cutoff: datetim
 
 
 # -- running ---------------------------------------------------------------------------------------
-class PruneBackend:
-    """What a backend provides (see store/sqlite_prune.py, store/postgres_prune.py)."""
-
-    kind: str
-
-    def all_threads(self) -> list[str]: ...
-    def thread_exists(self, thread_id: str) -> bool: ...
-    def transaction(self) -> Any: ...
-    def thread_rows(self, thread_id: str) -> list[CheckpointRow]: ...
-    def apply(self, thread_id: str, d: Deletion, dry_run: bool) -> tuple[int, int, int]:
-        """(writes, bytes of writes and blobs, blobs) that `d` removes; nothing changes when dry_run."""
-    def delete_thread(self, thread_id: str, dry_run: bool) -> tuple[int, int, int, int]: ...
-    def size(self) -> int: ...
-    def finish(self) -> None:
-        """After the deletes (not on a dry run): SQLite folds its WAL back into the file."""
-    def free_bytes(self) -> int | None:
-        return None
-    def vacuum(self, full: bool) -> None: ...
-    def close(self) -> None: ...
-
-
 def open_backend(store: Any, *, read_only: bool = False) -> PruneBackend:
-    """The backend; `read_only` (a dry run) reads on the store's read-only connection, taking no write lock."""
-    from lgtt.store.postgres import PostgresStore
-    from lgtt.store.sqlite import SqliteStore
-
-    if isinstance(store, SqliteStore):
-        return _SqliteBackend(store, read_only)
-    if isinstance(store, PostgresStore):
-        return _PostgresBackend(store, read_only)
-    if getattr(store, "kind", "") == "redis":
-        from lgtt.store.redis.prune import RedisPrune
-
-        return RedisPrune(store, read_only)  # type: ignore[return-value]
-    from lgtt.store.memory_health import MemoryPrune, memory_saver
-
-    if (saver := memory_saver(store)) is not None:
-        return MemoryPrune(saver)  # type: ignore[return-value]
-    raise LgttError(f"prune and delete need a SQLite or PostgreSQL database or an InMemorySaver, not a {store.kind} store",
-                    "pass --db PATH|postgresql://… (other savers have no safe bulk delete here)")
-
-
-class _SqliteBackend(PruneBackend):
-    kind = "sqlite"
-
-    def __init__(self, store: Any, read_only: bool = False) -> None:
-        from lgtt.store import sqlite_prune as sql
-        from lgtt.store.sqlite_write import SqliteWriter, ensure_writable
-
-        self.sql, self.path = sql, store.path
-        if not read_only:
-            ensure_writable(store.path)
-        self.writer = _SqliteReader(store.conn) if read_only else SqliteWriter(store.path, store.serde, store.has_task_path)
-        self.conn = self.writer.conn
-
-    def all_threads(self): return self.sql.all_threads(self.conn)
-    def thread_exists(self, t): return self.sql.thread_exists(self.conn, t)
-    def transaction(self): return self.writer.transaction()
-    def thread_rows(self, t): return self.sql.thread_rows(self.conn, t)
-    def apply(self, t, d, dry_run): return self.sql.apply(self.conn, t, d, dry_run)
-    def delete_thread(self, t, dry_run): return self.sql.delete_thread(self.conn, t, dry_run)
-    def size(self): return self.sql.size(self.path)
-    def finish(self): self.sql.checkpoint_wal(self.conn)
-    def free_bytes(self): return self.sql.free_bytes(self.conn)
-    def vacuum(self, full): self.sql.vacuum(self.conn, full)
-    def close(self): self.writer.close()
-
-
-class _PostgresBackend(PruneBackend):
-    kind = "postgres"
-
-    def __init__(self, store: Any, read_only: bool = False) -> None:
-        from lgtt.store import postgres_prune as sql
-        from lgtt.store.postgres_write import PostgresWriter
-
-        self.sql = sql
-        if not read_only:
-            store.ensure_writable()
-        self.writer = _PostgresReader(store.conn) if read_only else PostgresWriter(store.url, store.serde)
-        self.conn = self.writer.conn
-
-    def all_threads(self): return self.sql.all_threads(self.conn)
-    def thread_exists(self, t): return self.sql.thread_exists(self.conn, t)
-    def transaction(self): return self.sql.transaction(self.writer)
-    def thread_rows(self, t):
-        self._rows = self.sql.thread_rows(self.conn, t)
-        return self._rows
-
-    def apply(self, t, d, dry_run): return self.sql.apply(self.conn, t, d, dry_run, self._rows)
-    def delete_thread(self, t, dry_run): return self.sql.delete_thread(self.conn, t, dry_run)
-    def size(self): return self.sql.size(self.conn)
-    def vacuum(self, full): self.sql.vacuum(self.conn, full)
-    def close(self): self.writer.close()
-
-
-class _SqliteReader:
-    """A dry run's transactions: a read snapshot (deferred BEGIN) on the read-only connection."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self.conn.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self.conn.execute("ROLLBACK")
-
-    def close(self) -> None:  # the store owns the connection
-        pass
-
-
-class _PostgresReader(_SqliteReader):
-    """A dry run's transactions on the store's read-only session."""
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        with self.conn.transaction():
-            yield
+    """The store's prune backend; `read_only` (a dry run) reads on the store's read-only connection, taking no write lock."""
+    backend = store.pruner(read_only=read_only)
+    if backend is None:
+        raise LgttError(f"prune and delete need a SQLite or PostgreSQL database or an InMemorySaver, not a {store.kind} store",
+                        "pass --db PATH|postgresql://… (other savers have no safe bulk delete here)")
+    return backend
 
 
 def _batches(threads: Sequence[str], work: Callable[[str], ThreadPlan], backend: PruneBackend,

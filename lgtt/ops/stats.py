@@ -58,22 +58,9 @@ class Stats:
         }
 
 
-def _in_memory(store: Any) -> bool:
-    from lgtt.store.memory_health import memory_saver
-
-    return memory_saver(store) is not None
-
-
 def collect_stats(store: Any, top: int = TOP_THREADS, sample: int = SAMPLE) -> Stats:
-    if store.kind == "sqlite":
-        from lgtt.store import sqlite_health as health
-    elif store.kind == "postgres":
-        from lgtt.store import postgres_health as health  # type: ignore[no-redef]
-    elif store.kind == "redis":
-        from lgtt.store.redis import health  # type: ignore[no-redef]
-    elif _in_memory(store):
-        from lgtt.store import memory_health as health  # type: ignore[no-redef]
-    else:
+    health = store.health()
+    if health is None:
         raise LgttError(f"stats reads the tables directly and does not support a {store.kind} store",
                         "pass --db with a SQLite path or a postgresql:// URL")
     raw = health.stats(store, top, sample)

@@ -74,25 +74,15 @@ def _packages() -> dict[str, str]:
 
 # -- reading a store -----------------------------------------------------------------------------
 def _backend(store: Any) -> Any:
-    kind = getattr(store, "kind", None)
-    if kind == "sqlite":
-        from lgtt.store import sqlite_transfer
-
-        return sqlite_transfer
-    if kind == "postgres":
-        from lgtt.store import postgres_transfer
-
-        return postgres_transfer
-    raise LgttError("export and copy read SQLite and Postgres databases", "pass --db PATH|postgresql://…")
+    source = store.transfer() if hasattr(store, "transfer") else None
+    if source is None:
+        raise LgttError("export and copy read SQLite and Postgres databases", "pass --db PATH|postgresql://…")
+    return source
 
 
 def thread_records(store: Any, thread_id: str, redact: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
     """One thread's records as stored, with the `redact`ed state keys' values left out."""
-    backend = _backend(store)
-    if store.kind == "sqlite":
-        rows = backend.export_thread(store.conn, thread_id, store.has_task_path)
-    else:
-        rows = backend.export_thread(store.conn, thread_id)
+    rows = _backend(store).export_thread(thread_id)
     drop = set(redact)
     for rec in rows:
         if drop:
@@ -116,7 +106,7 @@ def export_threads(store: Any, thread_ids: Sequence[str], out: IO[bytes], *, red
         raise LgttError("no threads to export", "name THREAD(s) or pass --where KEY=VALUE")
     header = {"record": "header", "format": FORMAT, "version": VERSION, "packages": _packages(),
               "source": {"backend": store.kind, "db": store.display},
-              "types": _backend(store).value_types(store.conn, thread_ids),
+              "types": _backend(store).value_types(thread_ids),
               "threads": list(thread_ids), "redacted": sorted(set(redact)),
               "exported_at": datetime.now(timezone.utc).isoformat()}
     result = TransferResult("export", None)

@@ -74,6 +74,69 @@ class WriteRow:
     idx: int = 0
 
 
+@dataclass
+class CheckpointRow:
+    """What planning needs of one checkpoint (no state values)."""
+
+    ns: str
+    checkpoint_id: str
+    parent_id: str | None
+    ts: str | None  # the checkpoint's own timestamp (None: unknown, never "older than")
+    v: int | None  # checkpoint format version (None: unknown, treated as pre-v4)
+    root: str | None  # metadata.parents[""]: the root checkpoint a subgraph call started from
+    delta: bool  # metadata has counters_since_delta_snapshot (rebuilt from ancestors)
+    size: int  # bytes of the checkpoint and metadata
+    versions: dict[str, Any] | None = None  # channel_versions (Postgres: blob GC)
+
+
+@dataclass
+class Deletion:
+    """One thread's plan: (ns, id) pairs to delete, kept ones whose parent goes."""
+
+    total: int
+    deleted: set[tuple[str, str]]
+    orphaned: set[tuple[str, str]]  # kept checkpoints whose parent link becomes NULL
+    bytes: int  # checkpoint + metadata bytes deleted
+    kept_for_deps: int  # older checkpoints kept because kept ones depend on them
+
+
+class PruneBackend(Protocol):
+    """What `prune` and `delete` need of a backend (each backend's prune.py)."""
+
+    kind: str
+
+    def all_threads(self) -> list[str]: ...
+    def thread_exists(self, thread_id: str) -> bool: ...
+    def transaction(self) -> Any: ...
+    def thread_rows(self, thread_id: str) -> list[CheckpointRow]: ...
+    def apply(self, thread_id: str, d: Deletion, dry_run: bool) -> tuple[int, int, int]:
+        """(writes, bytes of writes and blobs, blobs) that `d` removes; nothing changes when dry_run."""
+        ...
+    def delete_thread(self, thread_id: str, dry_run: bool) -> tuple[int, int, int, int]: ...
+    def size(self) -> int: ...
+    def finish(self) -> None:
+        """After the deletes (not on a dry run): SQLite folds its WAL back into the file."""
+        ...
+    def free_bytes(self) -> int | None: ...
+    def vacuum(self, full: bool) -> None: ...
+    def writer(self) -> Any:
+        """A read-write handle for fork (each backend's write.py); refuses before anything is written."""
+        ...
+
+    # What a backend can do beyond reading: each returns None where the backend cannot.
+    def health(self) -> Any:
+        """The module behind `stats` and `check` (stats, check_thread_ids, thread_known, check_thread)."""
+        ...
+
+    def pruner(self, *, read_only: bool = False) -> PruneBackend | None: ...
+
+    def transfer(self) -> Any:
+        """What export and copy read (export_thread(thread_id), value_types(thread_ids))."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Store(Protocol):
     """The read interface every backend offers (SQLite, Postgres, any saver)."""
 

@@ -3,3 +3,13 @@
 `keys` names the layout, `client` connects and pages through searches, `store` reads,
 `serde` decodes strictly, `write` forks.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def open(target: str, serde: Any = None, **_: Any) -> Any:  # noqa: A001 - the registry's entry point
+    from lgtt.store.redis.store import RedisStore
+
+    return RedisStore(target, serde)

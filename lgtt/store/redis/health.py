@@ -47,7 +47,7 @@ def _snapshots(store: Any, thread_id: str, rows: list[dict[str, Any]]) -> dict[t
     return out
 
 
-def check_thread(store: Any, thread_id: str, report: Any) -> None:
+def check_thread(store: Any, thread_id: str, report: Any, internal: Any = None) -> None:
     t = k.safe_id(thread_id)
     rows = []
     for r in store._rows(k.CHECKPOINT_INDEX, k.tag("thread_id", t), CHECK_FIELDS, t=t):

@@ -307,5 +307,18 @@ class RedisStore:
             await saver.asetup()
             yield saver
 
+    def health(self) -> Any:
+        from lgtt.store.redis import health
+
+        return health
+
+    def pruner(self, *, read_only: bool = False) -> Any:
+        from lgtt.store.redis.prune import RedisPrune
+
+        return RedisPrune(self, read_only)
+
+    def transfer(self) -> Any:
+        return None  # export and copy read SQLite and Postgres tables
+
     def close(self) -> None:
         self.client.close()

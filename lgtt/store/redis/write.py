@@ -156,6 +156,13 @@ class RedisWriter:
             self._add_write(dst, doc, head_id)
         return len(docs)
 
+    def checkpoint_map(self, type_: Any, stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored checkpoint as a dict to edit (a shallow copy)."""
+        return dict(stored)
+
+    def stored_checkpoint(self, type_: Any, cp: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return type_, cp
+
     def insert_raw(self, thread_id: str, ns: str, checkpoint_id: str, parent: str | None,
                    type_: Any, checkpoint: dict[str, Any], metadata: dict[str, Any]) -> None:
         """A new checkpoint document as RedisSaver.put writes it (its channel values as stored)."""

@@ -86,6 +86,13 @@ class SaverWriter:
         parent = t.parent_config["configurable"]["checkpoint_id"] if t.parent_config else None
         return parent, None, copy.copy(t.checkpoint), dict(t.metadata or {})
 
+    def checkpoint_map(self, type_: Any, stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored checkpoint as a dict to edit (a shallow copy)."""
+        return dict(stored)
+
+    def stored_checkpoint(self, type_: Any, cp: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return type_, cp
+
     def insert_raw(self, thread_id: str, ns: str, checkpoint_id: str, parent: str | None,
                    type_: Any, checkpoint: dict[str, Any], metadata: dict[str, Any]) -> None:
         self.saver.put(self._conf(thread_id, ns, parent), checkpoint, metadata, dict(checkpoint["channel_versions"]))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import msgpack
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from lgtt.errors import LgttError
@@ -157,6 +158,17 @@ class SqliteWriter:
     def raw_checkpoint(self, thread_id: str, ns: str, checkpoint_id: str) -> tuple[str | None, str, bytes, dict[str, Any]]:
         parent, type_, blob, meta = self.conn.execute(ROW_SQL, (thread_id, ns, checkpoint_id)).fetchone()
         return parent, type_, blob, json.loads(meta) if meta else {}
+
+    def checkpoint_map(self, type_: str, blob: bytes) -> dict[str, Any]:
+        """A stored checkpoint as its msgpack map (values stay as stored: ext-typed bytes)."""
+        inner, plain = self.serde.unwrap((type_, blob))
+        if inner != "msgpack":
+            raise LgttError(f"cannot fork a checkpoint stored as {type_!r}", "only msgpack checkpoints (LangGraph >= 0.2) can be forked")
+        return msgpack.unpackb(plain, raw=False, strict_map_key=False)
+
+    def stored_checkpoint(self, type_: str, cp: dict[str, Any]) -> tuple[str, bytes]:
+        """The map back as a stored blob, in the stored type (encrypted stays encrypted)."""
+        return self.serde.wrap(("msgpack", msgpack.packb(cp, use_bin_type=True)), like=type_)
 
     def insert_raw(self, thread_id: str, ns: str, checkpoint_id: str, parent: str | None,
                    type_: str, blob: bytes, metadata: dict[str, Any]) -> None:

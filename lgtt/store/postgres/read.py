@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from lgtt.dburl import redact
 from lgtt.errors import LgttError
-from lgtt.store import deadline, postgres_old
 from lgtt.store.base import Bookkeeping, ThreadRow
 from lgtt.store.common import (
     LazySerializer,
@@ -21,6 +20,8 @@ from lgtt.store.common import (
     version_problem,
 )
 from lgtt.store.migration import require_postgres_migrated
+from lgtt.store.postgres import old as postgres_old
+from lgtt.store.postgres.connect import connect
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver, CheckpointTuple
@@ -169,35 +170,11 @@ def _known_schema() -> int:
     return len(MIGRATIONS) - 1
 
 
-def connect(url: str, *, read_only: bool = True) -> Any:
-    """A psycopg connection as PostgresSaver expects it; read-only sessions by default."""
-    import psycopg
-    from psycopg.rows import dict_row
-
-    try:
-        conn = psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row, connect_timeout=10,
-                               application_name="lgtt")
-    except psycopg.Error as exc:
-        detail = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-        raise LgttError(f"cannot connect to PostgreSQL at {redact(url)}: {detail}",
-                        "check that the server is running and the URL is right") from None
-    if read_only:
-        conn.execute("SET default_transaction_read_only = on")
-    deadline.apply_pg(conn)
-    try:  # jsonb parsing dominates bookkeeping reads; orjson comes with langgraph-checkpoint-postgres
-        import orjson
-        from psycopg.types.json import set_json_loads
-
-        set_json_loads(orjson.loads, conn)
-    except ImportError:
-        pass
-    return conn
-
-
 class PostgresStore:
     """Reads `checkpoints`, `checkpoint_blobs` and `checkpoint_writes` of a PostgresSaver database."""
 
     kind = "postgres"
+    sends_in_parent_writes = True  # pre-v4 Send packets: in the parent's writes, not the checkpoint
 
     def __init__(self, url: str, serde: StrictSerializer | None = None) -> None:
         self.url = url
@@ -438,11 +415,34 @@ class PostgresStore:
 
     def writer(self) -> Any:
         """A read-write connection for destructive commands (fork, prune, delete)."""
-        from lgtt.store.postgres_write import PostgresWriter
+        from lgtt.store.postgres.write import PostgresWriter
 
         self.require_migrated()
         self.ensure_writable()
         return PostgresWriter(self.url, self.serde)
+
+    def health(self) -> Any:
+        from lgtt.store.postgres import health
+
+        return health
+
+    def pruner(self, *, read_only: bool = False) -> Any:
+        from lgtt.store.postgres.prune import PostgresPrune
+
+        return PostgresPrune(self, read_only)
+
+    def transfer(self) -> Any:
+        from lgtt.store.postgres.transfer import Source
+
+        return Source(self)
+
+    def newest_index(self, action: str, *, dry_run: bool = False) -> tuple[str, bool | None]:
+        """The SQL that creates or drops the optional newest-first index, and (unless a dry run)
+        whether it exists after running it."""
+        from lgtt.store.postgres.index import index_sql, run_index
+
+        sql = index_sql(action)
+        return sql, None if dry_run else run_index(self.url, action)
 
     def ensure_writable(self) -> None:
         """Refuse, before anything runs, when this role or server cannot write the checkpoint tables."""

@@ -446,11 +446,26 @@ class SqliteStore:
 
     def writer(self) -> Any:
         """A read-write connection for destructive commands (fork, prune, delete)."""
-        from lgtt.store.sqlite_write import SqliteWriter, ensure_writable
+        from lgtt.store.sqlite.write import SqliteWriter, ensure_writable
 
         self.require_migrated()
         ensure_writable(self.path)
         return SqliteWriter(self.path, self.serde, self.has_task_path)
+
+    def health(self) -> Any:
+        from lgtt.store.sqlite import health
+
+        return health
+
+    def pruner(self, *, read_only: bool = False) -> Any:
+        from lgtt.store.sqlite.prune import SqlitePrune
+
+        return SqlitePrune(self, read_only)
+
+    def transfer(self) -> Any:
+        from lgtt.store.sqlite.transfer import Source
+
+        return Source(self)
 
     def require_migrated(self) -> None:
         """Refuse any write before LangGraph has migrated the file (see lgtt/store/migration.py)."""
@@ -466,7 +481,7 @@ class SqliteStore:
         """The official SqliteSaver on a read-write connection, for running the graph (no setup: the tables exist)."""
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        from lgtt.store.sqlite_write import connect_readwrite, ensure_writable
+        from lgtt.store.sqlite.write import connect_readwrite, ensure_writable
 
         self.require_migrated()
         ensure_writable(self.path)
@@ -485,7 +500,7 @@ class SqliteStore:
         import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-        from lgtt.store.sqlite_write import BUSY_TIMEOUT_MS, ensure_writable
+        from lgtt.store.sqlite.write import BUSY_TIMEOUT_MS, ensure_writable
 
         self.require_migrated()
         ensure_writable(self.path)

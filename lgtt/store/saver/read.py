@@ -118,9 +118,24 @@ class SaverStore:
 
     def writer(self) -> Any:
         """Fork through the saver's public put / put_writes."""
-        from lgtt.store.saver_write import SaverWriter
+        from lgtt.store.saver.write import SaverWriter
 
         return SaverWriter(self._saver)
+
+    def health(self) -> Any:
+        """stats and check: only an InMemorySaver's storage can be read whole."""
+        from lgtt.store.saver import memory
+
+        return memory if memory.memory_saver(self) is not None else None
+
+    def pruner(self, *, read_only: bool = False) -> Any:
+        from lgtt.store.saver.memory import MemoryPrune, memory_saver
+
+        saver = memory_saver(self)
+        return MemoryPrune(saver) if saver is not None else None
+
+    def transfer(self) -> Any:
+        return None
 
     def latest_fork(self) -> str | None:
         """The thread of the newest fork checkpoint lgtt wrote, if any."""

@@ -144,7 +144,7 @@ def thread_known(store: Any, thread_id: str) -> bool:
     return bool(store.conn.execute(THREAD_KNOWN_SQL, (thread_id, thread_id)).fetchone()[0])
 
 
-def check_thread(store: Any, thread_id: str, report: Any) -> None:
+def check_thread(store: Any, thread_id: str, report: Any, internal: Any = None) -> None:
     """Decode every checkpoint and write of a thread, and hand the links to `report`."""
     from langgraph.checkpoint.serde.types import _DeltaSnapshot
 

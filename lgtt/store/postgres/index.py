@@ -9,7 +9,8 @@ turns `threads --limit N` newest-first into a short backward index scan.
 from __future__ import annotations
 
 from lgtt.errors import LgttError
-from lgtt.store.postgres import NEWEST_INDEX, connect
+from lgtt.store.postgres.connect import connect
+from lgtt.store.postgres.read import NEWEST_INDEX
 
 CREATE_SQL = (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {NEWEST_INDEX} "
               "ON checkpoints (checkpoint_id, thread_id) WHERE checkpoint_ns = ''")

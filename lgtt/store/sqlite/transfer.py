@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from lgtt.errors import LgttError
@@ -133,3 +135,45 @@ def _metadata_bytes(rec: dict[str, Any]) -> bytes | None:
     if rec["metadata"] is None:
         return None
     return json.dumps(rec["metadata"], ensure_ascii=False).encode("utf-8", "ignore")
+
+
+class Source:
+    """What export and copy read of a SqliteStore."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def export_thread(self, thread_id: str) -> Iterator[dict[str, Any]]:
+        return export_thread(self.store.conn, thread_id, self.store.has_task_path)
+
+    def value_types(self, thread_ids: Sequence[str]) -> list[str]:
+        return value_types(self.store.conn, thread_ids)
+
+
+def open_target(path: str) -> sqlite3.Connection:
+    """A read-write connection to `path`, its tables set up by SqliteSaver's own `setup()`."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    if Path(path).is_dir():
+        raise LgttError(f"{path} is a directory, not a database file", "pass a SQLite file path")
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False)
+        SqliteSaver(conn).setup()
+    except sqlite3.Error as exc:
+        raise LgttError(f"cannot open {path} for writing: {exc}", "check that its folder exists and is writable") from None
+    conn.isolation_level = None
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+@contextmanager
+def target_transaction(conn: sqlite3.Connection, thread_id: str) -> Iterator[None]:
+    """One write transaction for one imported thread (BEGIN IMMEDIATE: no other writer meanwhile)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

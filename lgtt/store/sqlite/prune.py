@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
-from lgtt.ops.prune import CheckpointRow, Deletion
 from lgtt.store import scan
+from lgtt.store.base import CheckpointRow, Deletion
 
 ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
 THREAD_EXISTS_SQL = "SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1"
@@ -120,3 +122,49 @@ def vacuum(conn: sqlite3.Connection, full: bool = False) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class ReadSnapshot:
+    """A dry run's transactions: a read snapshot (deferred BEGIN) on the store's read-only connection."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:  # the store owns the connection
+        pass
+
+
+class SqlitePrune:
+    """The PruneBackend of a SQLite file (see lgtt.ops.prune): one writer connection, or the
+    store's read-only one on a dry run."""
+
+    kind = "sqlite"
+
+    def __init__(self, store: Any, read_only: bool = False) -> None:
+        from lgtt.store.sqlite.write import SqliteWriter, ensure_writable
+
+        self.path = store.path
+        if not read_only:
+            ensure_writable(store.path)
+        self.writer = ReadSnapshot(store.conn) if read_only else SqliteWriter(store.path, store.serde, store.has_task_path)
+        self.conn = self.writer.conn
+
+    def all_threads(self) -> list[str]: return all_threads(self.conn)
+    def thread_exists(self, t: str) -> bool: return thread_exists(self.conn, t)
+    def transaction(self) -> Any: return self.writer.transaction()
+    def thread_rows(self, t: str) -> list[CheckpointRow]: return thread_rows(self.conn, t)
+    def apply(self, t: str, d: Deletion, dry_run: bool) -> tuple[int, int, int]: return apply(self.conn, t, d, dry_run)
+    def delete_thread(self, t: str, dry_run: bool) -> tuple[int, int, int, int]: return delete_thread(self.conn, t, dry_run)
+    def size(self) -> int: return size(self.path)
+    def finish(self) -> None: checkpoint_wal(self.conn)
+    def free_bytes(self) -> int | None: return free_bytes(self.conn)
+    def vacuum(self, full: bool) -> None: vacuum(self.conn, full)
+    def close(self) -> None: self.writer.close()

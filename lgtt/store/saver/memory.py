@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lgtt.serde import StrictSerializer
+from lgtt.store.base import CheckpointRow
 
 TYPED_EMPTY = "empty"
 
@@ -191,8 +192,6 @@ class MemoryPrune:
         return contextlib.nullcontext()
 
     def thread_rows(self, thread_id: str) -> list[Any]:
-        from lgtt.ops.prune import CheckpointRow
-
         out = []
         for ns, cid, (ck, meta, parent) in _rows(self.saver, thread_id):
             cp = self.serde.loads_typed(ck)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from lgtt.ops.prune import CheckpointRow, Deletion
+from lgtt.store.base import CheckpointRow, Deletion
 
 SNAPSHOT_SQL = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
 ALL_THREADS_SQL = "SELECT DISTINCT thread_id FROM checkpoints"
@@ -153,3 +153,49 @@ def size(conn: Any) -> int:
 def vacuum(conn: Any, full: bool = False) -> None:
     """Plain VACUUM (space reusable, the app keeps writing) or VACUUM FULL (locks the tables)."""
     conn.execute(VACUUM_FULL_SQL if full else VACUUM_SQL)
+
+
+class ReadSession:
+    """A dry run's transactions on the store's read-only session."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.conn.transaction():
+            yield
+
+    def close(self) -> None:  # the store owns the connection
+        pass
+
+
+class PostgresPrune:
+    """The PruneBackend of a Postgres database (see lgtt.ops.prune)."""
+
+    kind = "postgres"
+
+    def __init__(self, store: Any, read_only: bool = False) -> None:
+        from lgtt.store.postgres.write import PostgresWriter
+
+        if not read_only:
+            store.ensure_writable()
+        self.writer = ReadSession(store.conn) if read_only else PostgresWriter(store.url, store.serde)
+        self.conn = self.writer.conn
+        self._rows: list[CheckpointRow] | None = None
+
+    def all_threads(self) -> list[str]: return all_threads(self.conn)
+    def thread_exists(self, t: str) -> bool: return thread_exists(self.conn, t)
+    def transaction(self) -> Any: return transaction(self.writer)
+
+    def thread_rows(self, t: str) -> list[CheckpointRow]:
+        self._rows = thread_rows(self.conn, t)
+        return self._rows
+
+    def apply(self, t: str, d: Deletion, dry_run: bool) -> tuple[int, int, int]: return apply(self.conn, t, d, dry_run, self._rows)
+    def delete_thread(self, t: str, dry_run: bool) -> tuple[int, int, int, int]: return delete_thread(self.conn, t, dry_run)
+    def size(self) -> int: return size(self.conn)
+    def finish(self) -> None: pass
+    def free_bytes(self) -> int | None: return None
+    def vacuum(self, full: bool) -> None: vacuum(self.conn, full)
+    def close(self) -> None: self.writer.close()

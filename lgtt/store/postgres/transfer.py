@@ -9,6 +9,7 @@ msgpack bytes, so both backends export the same file for the same thread.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from lgtt.store import msgsplit
@@ -161,3 +162,35 @@ def import_thread(conn: Any, thread_id: str, records: Iterable[dict[str, Any]]) 
                                                 Jsonb(checkpoint), Jsonb(metadata) if metadata is not None else None))
             n_cp += 1
     return n_cp, n_w
+
+
+class Source:
+    """What export and copy read of a PostgresStore."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def export_thread(self, thread_id: str) -> Iterator[dict[str, Any]]:
+        return export_thread(self.store.conn, thread_id)
+
+    def value_types(self, thread_ids: Sequence[str]) -> list[str]:
+        return value_types(self.store.conn, thread_ids)
+
+
+def open_target(url: str) -> Any:
+    """A read-write connection to `url`, its tables set up by PostgresSaver's own `setup()`."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    from lgtt.store.postgres.connect import connect
+
+    conn = connect(url, read_only=False)
+    PostgresSaver(conn).setup()
+    return conn
+
+
+@contextmanager
+def target_transaction(conn: Any, thread_id: str) -> Iterator[None]:
+    """One transaction for one imported thread, under a per-thread advisory lock."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (thread_id,))
+        yield
