@@ -29,7 +29,7 @@ from lgtt.store.base import Bookkeeping
 
 FORMAT = "2"
 # The code that turns rows into bookkeeping: a cache written by other code is dropped.
-SOURCES = ("base.py", "cache.py", "common.py", "scan.py", "sqlite.py")
+SOURCES = ("base.py", "cache.py", "common.py", "scan.py", "sqlite/read.py")
 SUFFIX = ".lgtt-cache"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID;
