@@ -32,6 +32,17 @@ def to_jsonable(value: Any) -> Any:
         return _walk(value)
 
 
+def dumps(value: Any, *, indent: bool = False) -> bytes:
+    """`to_jsonable(value)` as JSON text, written straight from `value` (no intermediate objects:
+    the same text, several times faster on large states). Raises TypeError where orjson cannot
+    take the value (huge ints, …): then use `to_jsonable` and the standard library."""
+    try:
+        return orjson.dumps(value, default=_orjson_default,
+                            option=_ORJSON_OPTS | (orjson.OPT_INDENT_2 if indent else 0))
+    except orjson.JSONEncodeError as exc:
+        raise TypeError(str(exc)) from None
+
+
 def _orjson_default(value: Any) -> Any:
     """Types orjson does not serialize natively, in the form `_walk` gives them (orjson goes on
     converting whatever this returns)."""

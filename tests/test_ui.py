@@ -491,3 +491,21 @@ def test_replay_from_a_subgraph_checkpoint_continues_inside_it(backend):
     assert apps.RAN == ["i1", "s3", "after"]  # nothing before the subgraph checkpoint ran again
     assert graph_app.get_state(cfg(fork)).values == final
     assert history_ids(graph_app, "st-1") == ids  # the source is untouched
+
+
+def test_json_tab_text_is_show_json_for_every_demo_checkpoint(demo):
+    """The JSON tab writes values straight from their decoded form (jsonform.dumps): the same
+    document `show --json` builds through to_jsonable, on every checkpoint of the demo database."""
+    from lgtt.tui.app import json_text
+
+    with lgtt.open(demo.url) as db:
+        seen = 0
+        for t in db.threads():
+            for ns in ["", *sorted(set(db.store.namespaces(t.thread_id)) - {""})]:
+                for i in range(len(db.checkpoint_ids(t.thread_id, ns))):
+                    view = db.show(t.thread_id, i, ns, json_values=True)
+                    text = json_text(view)
+                    assert json.loads(text) == to_jsonable(view.to_json())
+                    assert list(json.loads(text)) == list(view.to_json())  # same keys, same order
+                    seen += 1
+    assert seen > 50

@@ -39,18 +39,21 @@ def _q(*parts: Any) -> str:
     return " ".join(shlex.quote(clean(str(p))) for p in parts)
 
 
-def json_text(doc: Any) -> str:
-    """`doc` (plain JSON, as `show --json` gives it) indented by 2, invisible characters escaped."""
-    import orjson
+def json_text(view: Any) -> str:
+    """`show --json`'s document of `view` indented by 2, invisible characters escaped. The values are
+    written straight from their decoded form (`jsonform.dumps`: to_json's round trip through
+    Python objects was most of a JSON tab's time on a large state)."""
+    import dataclasses
 
+    from lgtt import jsonform
     from lgtt.escape import json_safe
 
     try:
-        text = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
-    except (TypeError, orjson.JSONEncodeError):  # huge ints and the like: the standard library takes them
-        from lgtt.jsonform import to_jsonable
-
-        text = json.dumps(to_jsonable(doc), indent=2, ensure_ascii=False)
+        doc = dataclasses.replace(view, values=None).to_json()  # every field as to_json gives it ...
+        doc["values"] = view.values  # ... but the values, converted while written
+        text = jsonform.dumps(doc, indent=True).decode()
+    except TypeError:  # huge ints and the like: the standard library takes them
+        text = json.dumps(jsonform.to_jsonable(view.to_json()), indent=2, ensure_ascii=False)
     return json_safe(text)
 
 
@@ -100,6 +103,7 @@ class LgttApp(App):
         self._polling = False
         self._shape: Any = None
         self.last_detail: tuple[str, str] | None = None  # (row key, tab) last drawn in the detail pane
+        self.last_detail_at = 0.0  # when (perf_counter)
         self._timeline_drawn = False
 
     # -- layout -----------------------------------------------------------------
@@ -360,7 +364,7 @@ class LgttApp(App):
     def _show_detail(self, key: str, tab: str, command: str, body: Any) -> None:
         if self.selected is not None and self.selected.key == key:
             self.detail.set_body(tab, command, body)
-            self.last_detail = (key, tab)
+            self.last_detail, self.last_detail_at = (key, tab), time.perf_counter()
             if tab != "diff" and self.thread is not None:
                 rows = self.timeline_pane.rows
                 i = self.timeline_pane.index_of(key)
@@ -400,7 +404,7 @@ class LgttApp(App):
         with self._views_lock:
             got = self._json.get(key)
         if got is None:
-            lines = json_text(view.to_json()).split("\n")
+            lines = json_text(view).split("\n")
             got = (lines, max(map(len, lines), default=0))
             with self._views_lock:
                 if key in self._views:
