@@ -75,19 +75,19 @@ def _pg_copy_sql(conn: Any, table: str) -> str:
             f"FROM {table} t CROSS JOIN generate_series(%s::int, %s::int) g WHERE t.thread_id = '{TEMPLATE}'")
 
 
-def build_pg(threads: int = SCALE_PG) -> str:
-    """Build (or finish building) the Postgres scale database; returns its URL."""
+def build_pg(threads: int = SCALE_PG, name: str = PG_SCALE_DB) -> str:
+    """Build (or finish building) the Postgres scale database `name`; returns its URL."""
     import psycopg
 
-    url = data.pg_url(PG_SCALE_DB)
-    if not data._db_exists(PG_SCALE_DB):
+    url = data.pg_url(name)
+    if not data._db_exists(name):
         with data._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{PG_SCALE_DB}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS lgtt_bench_build (done int NOT NULL, finished bool NOT NULL)")
         row = conn.execute("SELECT done, finished FROM lgtt_bench_build").fetchone()
     if row and row[1] and row[0] >= threads:
-        data._say(f"{PG_SCALE_DB} is complete ({row[0]:,} threads)")
+        data._say(f"{name} is complete ({row[0]:,} threads)")
         return url
     if row is None:
         data._say("writing the template thread through PostgresSaver")
@@ -99,7 +99,7 @@ def build_pg(threads: int = SCALE_PG) -> str:
             g.invoke({"count": 0, "target": data.PER_THREAD - checkpoints_for(0)},
                      {"configurable": {"thread_id": TEMPLATE}})
 
-        data._pg_saver_run(PG_SCALE_DB, one)
+        data._pg_saver_run(name, one)
         with psycopg.connect(url, autocommit=True) as conn:
             for table, stmts in PG_INDEXES.items():
                 conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {table}_pkey")
@@ -132,13 +132,13 @@ def build_pg(threads: int = SCALE_PG) -> str:
         data._say("VACUUM ANALYZE")
         conn.execute("VACUUM ANALYZE")
         conn.execute("UPDATE lgtt_bench_build SET finished = true")
-    data._log_build(PG_SCALE_DB, time.perf_counter() - t0, threads=threads)
+    data._log_build(name, time.perf_counter() - t0, threads=threads)
     return url
 
 
-def drop_pg() -> None:
+def drop_pg(name: str = PG_SCALE_DB) -> None:
     with data._admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_SCALE_DB}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- SQLite --------------------------------------------------------------------------------------
@@ -185,16 +185,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sqlite-threads", type=int, default=SCALE_SQLITE)
     ap.add_argument("--no-pg", action="store_true")
     ap.add_argument("--no-sqlite", action="store_true")
-    ap.add_argument("--drop", action="store_true", help=f"drop {PG_SCALE_DB} and stop")
+    ap.add_argument("--pg-db", default=PG_SCALE_DB, help=f"database name (default {PG_SCALE_DB}; e.g. "
+                    "lgtt_bench_100k with --pg-threads 100000 for a growth point)")
+    ap.add_argument("--drop", action="store_true", help="drop the --pg-db database and stop")
     args = ap.parse_args(argv)
     if args.drop:
-        drop_pg()
+        drop_pg(args.pg_db)
         return
     if not args.no_sqlite:
         print(build_sqlite(SQLITE_100K if args.sqlite_threads == SCALE_SQLITE
                            else data.OUT / f"threads{args.sqlite_threads}.sqlite", args.sqlite_threads))
     if not args.no_pg:
-        print(build_pg(args.pg_threads))
+        print(build_pg(args.pg_threads, args.pg_db))
 
 
 if __name__ == "__main__":

@@ -443,7 +443,14 @@ def stats(
     Example: lgtt --db app.sqlite stats --top 5
     """
     with handled(ctx) as st:
-        s = st.open().stats(top=top, sample=sample)
+        db = st.open()
+        if sys.stderr.isatty():  # the aggregates run on the server: say so while they do
+            from lgtt.render.prune import spinner
+
+            with spinner("reading every table (sizes, counts, the biggest threads, per-key bytes)"):
+                s = db.stats(top=top, sample=sample)
+        else:
+            s = db.stats(top=top, sample=sample)
         from lgtt.render.health import stats_view
 
         output(as_json, s.to_json, lambda: stats_view(s))

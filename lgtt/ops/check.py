@@ -208,13 +208,20 @@ def check(store: Any, threads: Sequence[str] = (), graph: Any = None, progress: 
             if not health.thread_known(store, t):
                 raise NotFound(f"thread {t!r} not found", "list threads with `lgtt threads`")
         ids = list(dict.fromkeys(threads))
-    else:
-        ids = health.check_thread_ids(store)
     report = CheckReport()
     collector = _Collector(report, progress)
-    for tid in ids:
-        health.check_thread(store, tid, collector, *extra)
-        collector.finish_thread(tid)
+    if not threads and hasattr(health, "check_all"):  # one streamed pass; ids kept only when needed after
+        keep = mismatch is not None or graph is not None
+        ids = []
+        for tid in health.check_all(store, collector, *extra):
+            collector.finish_thread(tid)
+            if keep:
+                ids.append(tid)
+    else:
+        ids = ids if threads else health.check_thread_ids(store)
+        for tid in ids:
+            health.check_thread(store, tid, collector, *extra)
+            collector.finish_thread(tid)
     if mismatch is not None:
         for tid in ids:
             found = mismatch(tid)

@@ -51,6 +51,18 @@ def prune_view(r: Any) -> Group:
 
 
 @contextmanager
+def spinner(label: str) -> Iterator[None]:
+    """A spinner with the elapsed time on stderr while one long step runs (cleared after)."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn(label), TimeElapsedColumn(), console=Console(stderr=True),
+                  transient=True) as prog:
+        prog.add_task(label, total=None)
+        yield
+
+
+@contextmanager
 def counter(label: str, unit: str) -> Iterator[Callable[[int], None]]:
     """`advance(n)` for work of unknown size: a spinner with a running count on stderr (cleared after)."""
     from rich.console import Console

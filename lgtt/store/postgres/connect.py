@@ -23,6 +23,8 @@ def connect(url: str, *, read_only: bool = True) -> Any:
                         "check that the server is running and the URL is right") from None
     if read_only:
         conn.execute("SET default_transaction_read_only = on")
+    if conn.info.server_version >= 140000:  # a killed lgtt (SIGKILL, a lost link): the server stops its statement
+        conn.execute("SET client_connection_check_interval = 1000")
     deadline.apply_pg(conn)
     try:  # jsonb parsing dominates bookkeeping reads; orjson comes with langgraph-checkpoint-postgres
         import orjson

@@ -6,6 +6,7 @@ backend-independent logic lives in `lgtt.ops.stats` and `lgtt.ops.check`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lgtt.store.common import read_metadata, version_problem
@@ -31,8 +32,12 @@ SELECT c.thread_id, c.checkpoint_ns, c.checkpoint_id,
                AND bl.channel = v.key AND bl.version = v.value), 0) AS size
 FROM checkpoints c
 """
-CHECKPOINT_SIZE_SQL = f"SELECT AVG(size) AS avg, SUM(size) AS total FROM ({CHECKPOINT_BYTES}) s"
-LARGEST_CHECKPOINT_SQL = f"SELECT * FROM ({CHECKPOINT_BYTES}) s ORDER BY size DESC LIMIT 1"
+# One pass for the average, the total and the largest (max over an array: size first, zero-padded).
+CHECKPOINT_SIZE_SQL = f"""
+SELECT AVG(size) AS avg, SUM(size) AS total,
+       max(ARRAY[lpad(size::text, 20, '0'), thread_id, checkpoint_ns, checkpoint_id]) AS largest
+FROM ({CHECKPOINT_BYTES}) s
+"""
 # A thread's stored bytes: its checkpoint rows, its blobs (shared ones counted once) and its writes.
 TOP_THREADS_SQL = """
 SELECT c.thread_id, c.root_n, c.n, c.size + COALESCE(b.size, 0) + COALESCE(w.size, 0) AS size,
@@ -86,7 +91,8 @@ def stats(store: Any, top: int, sample: int) -> dict[str, Any]:
     size = conn.execute(SIZE_SQL, (list(TABLES),)).fetchone()["size"]
     counts = conn.execute(COUNTS_SQL).fetchone()
     sizes = conn.execute(CHECKPOINT_SIZE_SQL).fetchone()
-    largest = conn.execute(LARGEST_CHECKPOINT_SQL).fetchone()
+    largest = None if sizes["largest"] is None else dict(
+        zip(("size", "thread_id", "checkpoint_ns", "checkpoint_id"), sizes["largest"], strict=True))
     top_rows = [
         {"thread_id": r["thread_id"], "checkpoints": r["root_n"], "checkpoints_all_ns": r["n"], "writes": r["writes"],
          "blobs": r["blobs"], "bytes": int(r["size"] or 0)}
@@ -128,44 +134,103 @@ def thread_known(store: Any, thread_id: str) -> bool:
 
 def check_thread(store: Any, thread_id: str, report: Any, internal: Any) -> None:
     """Decode every blob and write of a thread; check blob references; hand the links to `report`."""
-    from langgraph.checkpoint.serde.types import _DeltaSnapshot
+    conn = store.conn
+    with conn.cursor() as blobs, conn.cursor() as rows, conn.cursor() as writes:
+        blobs.execute(THREAD_BLOBS_SQL, (thread_id,))
+        blob_rows = _fetch(blobs)
+        rows.execute(THREAD_CHECKPOINTS_SQL, (thread_id,))
+        ckpt_rows = _fetch(rows)
+        writes.execute(THREAD_WRITES_SQL, (thread_id,))
+        _check_rows(store, thread_id, blob_rows, ckpt_rows, _fetch(writes), report, internal)
+
+
+# Whole-database check: one streamed, thread-ordered cursor per table, walked in step (a merge
+# on equal thread ids, driven by the ids in the server's own order), so the round trips do not
+# grow with the thread count and memory holds one thread at a time.
+ALL_BLOBS_SQL = THREAD_BLOBS_SQL.replace("thread_id = %s", "true").replace("SELECT ", "SELECT thread_id, ", 1) \
+    + " ORDER BY thread_id, checkpoint_ns, channel, version"
+ALL_CHECKPOINTS_SQL = THREAD_CHECKPOINTS_SQL.replace("WHERE thread_id = %s", "").replace("SELECT ", "SELECT thread_id, ", 1) \
+    .replace("ORDER BY checkpoint_ns", "ORDER BY thread_id, checkpoint_ns")
+ALL_WRITES_SQL = THREAD_WRITES_SQL.replace("WHERE thread_id = %s", "").replace("SELECT ", "SELECT thread_id, ", 1) \
+    .replace("ORDER BY checkpoint_ns", "ORDER BY thread_id, checkpoint_ns")
+STREAM_BATCH = 2000
+
+
+def check_all(store: Any, report: Any, internal: Any) -> Iterator[str]:
+    """Check every thread in one pass over each table; yields each thread id once it is fed to `report`."""
+    import uuid
 
     conn = store.conn
+    names = [f"lgtt_check_{uuid.uuid4().hex[:8]}_{i}" for i in range(4)]
+    with conn.transaction(), conn.cursor(name=names[0]) as ids, conn.cursor(name=names[1]) as blobs, \
+            conn.cursor(name=names[2]) as rows, conn.cursor(name=names[3]) as writes:
+        for cur, sql in ((ids, CHECK_THREADS_SQL), (blobs, ALL_BLOBS_SQL), (rows, ALL_CHECKPOINTS_SQL),
+                         (writes, ALL_WRITES_SQL)):
+            cur.itersize = STREAM_BATCH
+            cur.execute(sql)
+        groups = [_Grouped(blobs), _Grouped(rows), _Grouped(writes)]
+        for r in ids:
+            tid = r["thread_id"]
+            b, c, w = (g.take(tid) for g in groups)
+            _check_rows(store, tid, b, c, w, report, internal)
+            yield tid
+
+
+class _Grouped:
+    """A thread-ordered cursor read one thread's rows at a time (ids asked for in the same order)."""
+
+    def __init__(self, cur: Any) -> None:
+        self.it = iter(cur)
+        self.head = next(self.it, None)
+
+    def take(self, thread_id: str) -> list[dict[str, Any]]:
+        out = []
+        while self.head is not None and self.head["thread_id"] == thread_id:
+            out.append(self.head)
+            self.head = next(self.it, None)
+        return out
+
+
+def _fetch(cur: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    while batch := cur.fetchmany(512):
+        out.extend(batch)
+    return out
+
+
+def _check_rows(store: Any, thread_id: str, blob_rows: Iterable[dict[str, Any]], ckpt_rows: Iterable[dict[str, Any]],
+                write_rows: Iterable[dict[str, Any]], report: Any, internal: Any) -> None:
+    from langgraph.checkpoint.serde.types import _DeltaSnapshot
+
     blobs: set[tuple[str, str, str]] = set()
     snapshot_blobs: set[tuple[str, str, str]] = set()
-    with conn.cursor() as cur:
-        cur.execute(THREAD_BLOBS_SQL, (thread_id,))
-        while batch := cur.fetchmany(256):
-            for r in batch:
-                key = (r["checkpoint_ns"], r["channel"], r["version"])
-                blobs.add(key)
-                if r["type"] == "empty" or r["blob"] is None:
-                    continue
-                value = _decode(store, report, thread_id, r["checkpoint_ns"], None, "blob",
-                                f"{r['channel']} version {r['version']}", r["type"], bytes(r["blob"]))
-                if isinstance(value, _DeltaSnapshot):
-                    snapshot_blobs.add(key)
+    for r in blob_rows:
+        key = (r["checkpoint_ns"], r["channel"], r["version"])
+        blobs.add(key)
+        if r["type"] == "empty" or r["blob"] is None:
+            continue
+        value = _decode(store, report, thread_id, r["checkpoint_ns"], None, "blob",
+                        f"{r['channel']} version {r['version']}", r["type"], bytes(r["blob"]))
+        if isinstance(value, _DeltaSnapshot):
+            snapshot_blobs.add(key)
 
     rows = []
     referenced: set[tuple[str, str, str]] = set()
     delta_keys: set[str] = set()
-    with conn.cursor() as cur:
-        cur.execute(THREAD_CHECKPOINTS_SQL, (thread_id,))
-        while batch := cur.fetchmany(512):
-            for r in batch:
-                metadata, problem = read_metadata(r["metadata"])
-                if problem:
-                    report.bad_metadata(thread_id, r["checkpoint_ns"], r["checkpoint_id"], problem)
-                problem = version_problem(r["v"], r["versions"], r["seen"])
-                if problem:
-                    report.bad_version(thread_id, r["checkpoint_ns"], r["checkpoint_id"], problem)
-                counters = metadata.get("counters_since_delta_snapshot")
-                delta_keys |= set(counters) if isinstance(counters, dict) else set()
-                versions = r["versions"] if isinstance(r["versions"], dict) else {}
-                inline = r["inline"] if isinstance(r["inline"], dict) else {}
-                ns = r["checkpoint_ns"]
-                referenced |= {(ns, ch, str(v)) for ch, v in versions.items()}
-                rows.append((ns, r["checkpoint_id"], r["parent_checkpoint_id"], inline, versions, metadata))
+    for r in ckpt_rows:
+        metadata, problem = read_metadata(r["metadata"])
+        if problem:
+            report.bad_metadata(thread_id, r["checkpoint_ns"], r["checkpoint_id"], problem)
+        problem = version_problem(r["v"], r["versions"], r["seen"])
+        if problem:
+            report.bad_version(thread_id, r["checkpoint_ns"], r["checkpoint_id"], problem)
+        counters = metadata.get("counters_since_delta_snapshot")
+        delta_keys |= set(counters) if isinstance(counters, dict) else set()
+        versions = r["versions"] if isinstance(r["versions"], dict) else {}
+        inline = r["inline"] if isinstance(r["inline"], dict) else {}
+        ns = r["checkpoint_ns"]
+        referenced |= {(ns, ch, str(v)) for ch, v in versions.items()}
+        rows.append((ns, r["checkpoint_id"], r["parent_checkpoint_id"], inline, versions, metadata))
 
     missing: dict[tuple[str, str], list[str]] = {}
     for ns, cid, parent, inline, versions, metadata in rows:
@@ -194,14 +259,11 @@ def check_thread(store: Any, thread_id: str, report: Any, internal: Any) -> None
     for ns, what in orphans.items():
         report.orphan_blobs(thread_id, ns, what)
 
-    with conn.cursor() as cur:
-        cur.execute(THREAD_WRITES_SQL, (thread_id,))
-        while batch := cur.fetchmany(512):
-            for r in batch:
-                report.write(thread_id, r["checkpoint_ns"], r["checkpoint_id"])
-                _decode(store, report, thread_id, r["checkpoint_ns"], r["checkpoint_id"], "write",
-                        f"{r['channel']} (task {r['task_id']}, idx {r['idx']})", r["type"],
-                        None if r["blob"] is None else bytes(r["blob"]))
+    for r in write_rows:
+        report.write(thread_id, r["checkpoint_ns"], r["checkpoint_id"])
+        _decode(store, report, thread_id, r["checkpoint_ns"], r["checkpoint_id"], "write",
+                f"{r['channel']} (task {r['task_id']}, idx {r['idx']})", r["type"],
+                None if r["blob"] is None else bytes(r["blob"]))
 
 
 def _decode(store: Any, report: Any, thread_id: str, ns: str, cid: str | None, what: str, label: str,
