@@ -319,7 +319,10 @@ class LgttApp(App):
     def load_detail(self, thread_id: str, row: Row, tab: str, mark: tuple[str, str, int, str] | None,
                     width: int) -> None:
         """Read and render the tab off the app's thread: the screen then only draws what is visible."""
-        time.sleep(0.02)  # let a held arrow key settle: only the last row is loaded
+        with self._views_lock:
+            cached = (thread_id, row.key) in self._views
+        if not cached:
+            time.sleep(0.02)  # let a held arrow key settle: only the last row is read
         worker = get_current_worker()
         if worker.is_cancelled:
             return
