@@ -62,8 +62,8 @@ def saver(url: str) -> Any:
 def flush(url: str) -> None:
     import redis
 
-    with redis.Redis.from_url(url) as client:
-        client.flushall()
+    with redis.Redis.from_url(url, socket_timeout=600) as client:
+        client.flushall(asynchronous=True)
 
 
 def memory_mb(url: str) -> float:
@@ -196,11 +196,13 @@ def run(args: argparse.Namespace) -> str:
     url = start_server()
     try:
         parts = []
-        for title, fn in ((f"Timeline: thread `big`, {data.BIG_CHECKPOINTS:,} checkpoints", timeline),
-                          (f"Threads: {data.THREADS:,} threads x {data.PER_THREAD} checkpoints", threads)):
+        for i, (title, fn) in enumerate(((f"Timeline: thread `big`, {data.BIG_CHECKPOINTS:,} checkpoints", timeline),
+                                         (f"Threads: {data.THREADS:,} threads x {data.PER_THREAD} checkpoints", threads))):
+            if i:
+                flush(url)
             res, ratios, note = fn(url)
             parts.append(b.section(f"Redis {title} ({note})", [("redis", r) for r in res], ratios))
-            flush(url)
+            b.say("\n" + parts[-1])  # on stderr as soon as measured
         return "\n\n".join(parts)
     finally:
         stop_server(url)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from lgtt.dburl import redact
-from lgtt.store.base import ERROR, INTERRUPT, RESUME, Bookkeeping, ThreadRow
+from lgtt.store.base import ERROR, INTERRUPT, RESUME, TASKS, Bookkeeping, ThreadRow
 from lgtt.store.common import match_values
 from lgtt.store.redis import client as rc
 from lgtt.store.redis import keys as k
@@ -25,6 +25,9 @@ BOOK_FIELDS = ("$.thread_id=t", "$.checkpoint_ns=ns", "$.checkpoint_id=id", "$.p
 ID_FIELDS = ("$.thread_id=t", "$.checkpoint_ns=ns", "$.checkpoint_id=id")
 WRITE_FIELDS = ("$.thread_id=t", "$.checkpoint_ns=ns", "$.checkpoint_id=id", "$.task_id=task", "$.channel=channel")
 VALUES = "$.checkpoint.channel_values"
+HEAD_PATHS = ("$.parent_checkpoint_id", "$.metadata", "$.checkpoint.v", "$.checkpoint.ts",
+              "$.checkpoint.channel_versions", "$.checkpoint.versions_seen", "$.checkpoint.updated_channels",
+              "$.has_writes")
 HEAD_BATCH = 500
 PIPE_BATCH = 1000
 SPECIAL = (ERROR, INTERRUPT, RESUME)
@@ -44,6 +47,12 @@ def _span(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+def _needs_values(row: Bookkeeping) -> bool:
+    """lgtt.nextnodes.needs_values (not imported: the store sits below it)."""
+    updated = row.updated_channels
+    return updated is None or TASKS in updated or any(c.startswith("join:") for c in row.channel_versions)
+
+
 def _has_writes(r: dict[str, str]) -> bool:
     return r.get("hw") in ("true", "1")
 
@@ -59,7 +68,13 @@ class RedisStore:
     kind = "redis"
 
     def __init__(self, url: str, serde: Any = None) -> None:
-        from lgtt.store.redis.serde import strict_for
+        try:
+            from lgtt.store.redis.serde import strict_for
+        except ImportError:
+            from lgtt.errors import LgttError
+
+            raise LgttError("reading Redis needs langgraph-checkpoint-redis (RedisSaver's own package)",
+                            "pip install 'lgtt[redis]'") from None
 
         self.url = url
         self.display = redact(url)
@@ -129,21 +144,37 @@ class RedisStore:
         return {t for t, found in hits.items() if len(found) == len(wanted)}
 
     def _head_rows(self, batch: list[tuple[str, int, str]]) -> list[ThreadRow]:
-        ids = [h for _, _, h in batch]
-        q = k.query(k.tag("checkpoint_ns", k.EMPTY_NS), k.tag("checkpoint_id", *ids))
-        wanted = {(t, h) for t, _, h in batch}
-        found = [r for r in rc.aggregate(self.client, k.CHECKPOINT_INDEX, q, BOOK_FIELDS)
-                 if (r["t"], r["id"]) in wanted and r.get("ns") == k.EMPTY_NS]
-        books = {r["t"]: self._book(r) for r in found}
-        with_writes = {r["t"] for r in found if _has_writes(r)}
-        self._complete([(t, b) for t, b in books.items()])
-        rows = {t: ThreadRow(k.from_safe_id(t), n, books[t], []) for t, n, _ in batch if t in books}
-        for w in rc.aggregate(self.client, k.WRITE_INDEX, q, WRITE_FIELDS):
-            row = rows.get(w["t"]) if w["t"] in with_writes else None
-            if row is not None and w.get("ns") == k.EMPTY_NS and w["id"] == row.head.checkpoint_id:
-                pair = (w["task"], w["channel"])
-                if pair not in row.head_writes:
-                    row.head_writes.append(pair)
+        """Heads by key (one pipeline of JSON.GET; channel values only where `next` needs them, as
+        lgtt.nextnodes.needs_values says), their writes from one aggregation."""
+        pipe = self.client.pipeline(transaction=False)
+        for t, _, head in batch:
+            pipe.execute_command("JSON.GET", k.checkpoint_key(t, "", head), *HEAD_PATHS)
+        rows: dict[str, ThreadRow] = {}
+        with_writes: set[str] = set()
+        for (t, n, head), raw in zip(batch, pipe.execute(), strict=True):
+            got = rc.json_reply(raw) if raw else None
+            if not got:
+                continue  # deleted since the aggregation
+            field = {p: (v[0] if v else None) for p, v in got.items()}
+            book = Bookkeeping(
+                checkpoint_id=head, parent_id=k.from_safe_id(field["$.parent_checkpoint_id"] or "") or None, ns="",
+                metadata=_json(field["$.metadata"], {}), ts=str(field["$.checkpoint.ts"] or ""),
+                v=int(field["$.checkpoint.v"] or 0), channel_versions=field["$.checkpoint.channel_versions"] or {},
+                versions_seen=field["$.checkpoint.versions_seen"] or {},
+                updated_channels=field["$.checkpoint.updated_channels"])
+            if field["$.has_writes"] is True:
+                with_writes.add(t)
+            rows[t] = ThreadRow(k.from_safe_id(t), n, book, [])
+        self._complete([(t, r.head) for t, r in rows.items() if _needs_values(r.head)])
+        if with_writes:
+            heads = [rows[t].head.checkpoint_id for t in with_writes]
+            q = k.query(k.tag("checkpoint_ns", k.EMPTY_NS), k.tag("checkpoint_id", *heads))
+            for w in rc.aggregate(self.client, k.WRITE_INDEX, q, WRITE_FIELDS):
+                row = rows.get(w["t"]) if w["t"] in with_writes else None
+                if row is not None and w.get("ns") == k.EMPTY_NS and w["id"] == row.head.checkpoint_id:
+                    pair = (w["task"], w["channel"])
+                    if pair not in row.head_writes:
+                        row.head_writes.append(pair)
         return list(rows.values())
 
     def thread_exists(self, thread_id: str) -> bool:
@@ -162,27 +193,32 @@ class RedisStore:
     def _complete(self, rows: Sequence[tuple[str, Bookkeeping]]) -> None:
         for i in range(0, len(rows), PIPE_BATCH):
             chunk = rows[i:i + PIPE_BATCH]
-            keys = [k.checkpoint_key(t, b.ns, b.checkpoint_id) for t, b in chunk]
             pipe = self.client.pipeline(transaction=False)
-            for key in keys:
-                pipe.execute_command("JSON.OBJKEYS", key, VALUES)
-            names = pipe.execute()
-            wanted: list[tuple[Bookkeeping, list[str]]] = []
-            pipe = self.client.pipeline(transaction=False)
-            for (_, book), key, found in zip(chunk, keys, names, strict=True):
-                chans = [c.decode() if isinstance(c, bytes) else c for c in (found[0] if found and found[0] else [])]
-                book.present = set(chans)
-                internal = [c for c in chans if c.startswith(VALUE_PREFIXES)]
-                if internal:
-                    pipe.execute_command("JSON.GET", key, *[_value_path(c) for c in internal])
-                    wanted.append((book, internal))
-            for (book, internal), raw in zip(wanted, pipe.execute() if wanted else [], strict=True):
-                got = rc.json_reply(raw)
-                if len(internal) == 1:
-                    values = {internal[0]: got[0]} if got else {}
-                else:
-                    values = {c: got[_value_path(c)][0] for c in internal if got.get(_value_path(c))}
-                book.internal = self.reader()._deserialize_channel_values(values)
+            for t, b in chunk:
+                pipe.execute_command("JSON.OBJKEYS", k.checkpoint_key(t, b.ns, b.checkpoint_id), VALUES)
+            for (_, book), found in zip(chunk, pipe.execute(), strict=True):
+                book.present = {c.decode() if isinstance(c, bytes) else c for c in (found[0] if found and found[0] else [])}
+            self._internal(chunk)
+
+    def _internal(self, rows: Sequence[tuple[str, Bookkeeping]]) -> None:
+        """Decode the values of the internal channels (joins, Send packets, branches) rows hold."""
+        wanted: list[tuple[Bookkeeping, list[str]]] = []
+        pipe = self.client.pipeline(transaction=False)
+        for t, book in rows:
+            internal = sorted(c for c in book.present or () if c.startswith(VALUE_PREFIXES))
+            if internal:
+                key = k.checkpoint_key(t, book.ns, book.checkpoint_id)
+                pipe.execute_command("JSON.GET", key, *[_value_path(c) for c in internal])
+                wanted.append((book, internal))
+        for (book, internal), raw in zip(wanted, pipe.execute() if wanted else [], strict=True):
+            got = rc.json_reply(raw) if raw else None
+            if not got:
+                values = {}
+            elif len(internal) == 1:
+                values = {internal[0]: got[0]}
+            else:
+                values = {c: got[_value_path(c)][0] for c in internal if got.get(_value_path(c))}
+            book.internal = self.serde._revive_if_needed(values)
 
     def checkpoint_ids(self, thread_id: str, ns: str = "") -> list[str]:
         return sorted(r["id"] for r in self._ns_rows(thread_id, ns))
@@ -214,7 +250,8 @@ class RedisStore:
     def namespaces(self, thread_id: str) -> dict[str, tuple[int, str | None]]:
         t = k.safe_id(thread_id)
         first: dict[str, tuple[int, str, str]] = {}
-        for r in self._rows(k.CHECKPOINT_INDEX, k.tag("thread_id", t), (*ID_FIELDS, "$.metadata=meta"), t=t):
+        q = k.query(k.tag("thread_id", t), f"-{k.tag('checkpoint_ns', k.EMPTY_NS)}")  # only subgraph rows
+        for r in self._rows(k.CHECKPOINT_INDEX, q, (*ID_FIELDS, "$.metadata=meta"), t=t):
             if r["ns"] == k.EMPTY_NS:
                 continue
             n, cid, meta = first.get(r["ns"], (0, r["id"], r.get("meta", "")))
