@@ -60,6 +60,18 @@ w AS (DELETE FROM checkpoint_writes x USING doomed d WHERE x.thread_id = d.threa
 DELETE FROM checkpoints c USING doomed d WHERE c.thread_id = d.thread_id AND c.checkpoint_ns = ''
     AND c.checkpoint_id = d.checkpoint_id
 """
+# Floors of the whole-database commands (--slow): the plain SQL that reads the same facts.
+FLOOR_STATS = """
+SELECT (SELECT count(DISTINCT thread_id) FROM checkpoints), (SELECT count(*) FROM checkpoint_writes),
+       (SELECT count(*) FROM checkpoint_blobs),
+       (SELECT sum(pg_column_size(checkpoint) + pg_column_size(metadata)) FROM checkpoints),
+       (SELECT sum(octet_length(blob)) FROM checkpoint_blobs), (SELECT sum(octet_length(blob)) FROM checkpoint_writes)
+"""
+FLOOR_CHECK = ["SELECT * FROM checkpoint_blobs ORDER BY thread_id, checkpoint_ns, channel, version",
+               "SELECT * FROM checkpoints ORDER BY thread_id, checkpoint_ns, checkpoint_id",
+               "SELECT * FROM checkpoint_writes ORDER BY thread_id, checkpoint_ns, checkpoint_id, task_id, idx"]
+FLOOR_PRUNE_ROWS = ("SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint ->> 'ts', "
+                    "metadata -> 'parents', checkpoint -> 'channel_versions' FROM checkpoints ORDER BY thread_id")
 REPEAT = 3
 
 
@@ -174,17 +186,36 @@ def measure_pg(url: str, args: argparse.Namespace) -> tuple[list[tuple[str, b.Re
     base = b.Result("floor: hand-written DELETE", [_pg_timed(url, FLOOR_PRUNE, (prune_ids(8 - i),)) for i in range(REPEAT)])
     add("prune 3 threads --keep 2", ours, base, 3.0)
     if args.slow:
-        for case, floor_sql in ((["stats"], "SELECT count(DISTINCT thread_id), count(*) FROM checkpoints"),
-                                (["prune", "--keep", "5", "--dry-run"], FLOOR_ALL)):
-            b.say(f"postgres: {' '.join(case)} (slow, --timeout 900)")
+        for case, floor_sqls, what in (
+                (["stats"], [FLOOR_STATS], "the same aggregates hand-written"),
+                (["check"], FLOOR_CHECK, "every row of the three tables, streamed"),
+                (["prune", "--keep", "5", "--dry-run"], [FLOOR_PRUNE_ROWS], "every checkpoint's prune columns, streamed"),
+                *([(["prune", "--keep", "9", "--yes"], [FLOOR_PRUNE_ROWS], "every checkpoint's prune columns, "
+                    "streamed")] if args.destructive else [])):
+            b.say(f"postgres: {' '.join(case)} (slow, --timeout 1800)")
             try:
-                ours = b.Result("lgtt " + " ".join(case), [b.run_child([*b.LGTT, "--db", url, "--timeout", "900", *case])])
-                note = ""
+                ours = b.Result("lgtt " + " ".join(case), [b.run_child([*b.LGTT, "--db", url, "--timeout", "1800", *case])])
+                note = f"floor: {what}"
             except RuntimeError as exc:
-                ours, note = b.Result("lgtt " + " ".join(case), [b.Run(wall=900.0)]), str(exc).splitlines()[-1][:80]
-            add(" ".join(case), ours, floor(lambda s=floor_sql: pg_floor(url, s, stream=True), "floor", 1), 2.0, note)
+                ours, note = b.Result("lgtt " + " ".join(case), [b.Run(wall=1800.0)]), str(exc).splitlines()[-1][:80]
+            base = floor(lambda qs=floor_sqls: b.timed(lambda: _pg_floors(url, qs)), "floor: " + what, 1)
+            add(" ".join(case), ours, base, 2.0, note)
     res.append(("-", start))
     return res, rows
+
+
+def _pg_threads(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT done FROM lgtt_bench_build").fetchone()[0]
+
+
+def _pg_floors(url: str, sqls: list[str]) -> dict:
+    n = 0
+    for sql in sqls:
+        n += pg_floor(url, sql, stream=True).info["rows"]
+    return {"rows": n}
 
 
 def _pg_exec(url: str, sql: str) -> None:
@@ -242,7 +273,7 @@ def growth(args: argparse.Namespace, big: dict[str, b.Result]) -> list[list[str]
     small = {"sqlite": str(data.ensure_threads_sqlite(False))}
     if not args.no_pg:
         small["postgres"] = data.ensure_threads_pg(False)
-    sizes = {"sqlite": scale.SCALE_SQLITE, "postgres": scale.SCALE_PG}
+    sizes = {"sqlite": scale.SCALE_SQLITE, "postgres": _pg_threads(data.pg_url(args.pg_db))}
     for kind, db in small.items():
         if kind not in big:
             continue
@@ -261,22 +292,23 @@ def run(args: argparse.Namespace) -> str:
     all_res: list[tuple[str, b.Result]] = []
     rows: list[list[str]] = []
     big: dict[str, b.Result] = {}
-    path = str(scale.ensure_sqlite_100k())
-    res, rws = measure_sqlite(path, args)
-    all_res += res
-    rows += rws
-    big["sqlite"] = next(r for k, r in res if r.label == "lgtt threads --json")
+    if not args.no_sqlite:
+        path = str(scale.ensure_sqlite_100k())
+        res, rws = measure_sqlite(path, args)
+        all_res += res
+        rows += rws
+        big["sqlite"] = next(r for k, r in res if r.label == "lgtt threads --json")
     if not args.no_pg:
-        if not data._db_exists(scale.PG_SCALE_DB):
-            raise SystemExit(f"build {scale.PG_SCALE_DB} first: nice python bench/build_scale.py --no-sqlite")
-        url = data.pg_url(scale.PG_SCALE_DB)
+        if not data._db_exists(args.pg_db):
+            raise SystemExit(f"build {args.pg_db} first: nice python bench/build_scale.py --no-sqlite")
+        url = data.pg_url(args.pg_db)
         res, rws = measure_pg(url, args)
         all_res += res
         rows += rws
         big["postgres"] = next(r for k, r in res if r.label == "lgtt threads --json")
     grow = growth(args, big)
     return "\n\n".join([
-        f"### At scale: Postgres {scale.SCALE_PG:,} threads x 10, SQLite {scale.SCALE_SQLITE:,} threads x 10",
+        f"### At scale: Postgres {args.pg_db} x 10, SQLite {scale.SCALE_SQLITE:,} threads x 10",
         b.results_table(all_res),
         b.table(["data", "case", "lgtt (wall, peak RSS)", "floor", "lgtt / floor", "target", "notes"], rows),
         b.table(["backend", "growth", "wall", "exponent", "peak RSS"], grow),
@@ -289,6 +321,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--with-index", action="store_true", help="also measure with `lgtt index create` (builds it)")
     ap.add_argument("--keep-index", action="store_true", help="leave the index in place afterwards")
     ap.add_argument("--slow", action="store_true", help="also stats and prune --dry-run on the 1M database")
+    ap.add_argument("--pg-db", default=scale.PG_SCALE_DB, help="the Postgres scale database (build_scale.py --pg-db)")
+    ap.add_argument("--destructive", action="store_true", help="with --slow: also a real whole-database prune "
+                    "(--keep 9: the data set loses a checkpoint per thread)")
+    ap.add_argument("--no-sqlite", action="store_true", help="skip the SQLite 100k measurements")
     ap.add_argument("--peer", action="store_true", help="also the peer CLI on 100k threads (minutes)")
     args = b.common_args(ap).parse_args(argv)
     if args.child_saver_list:

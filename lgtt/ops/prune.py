@@ -24,6 +24,7 @@ __all__ = ["CheckpointRow", "Deletion", "PruneResult", "ThreadPlan", "delete", "
 
 BATCH_SECONDS = 0.25  # a transaction holds whole threads, committed about this often
 BATCH_THREADS = 500
+MANY_THREADS = 200  # threads per statement (and per transaction) where the backend batches them
 
 
 @dataclass
@@ -208,6 +209,27 @@ def _batches(threads: Sequence[str], work: Callable[[str], ThreadPlan], backend:
     return done
 
 
+def _many_batches(threads: Sequence[str], many: Callable[[list[str]], list[ThreadPlan]], backend: PruneBackend,
+                  progress: Callable[[int], None] | None, retry: Callable[[BaseException], bool]) -> list[ThreadPlan]:
+    """`_batches` for backends that plan and apply MANY_THREADS threads per statement, one transaction each."""
+    done: list[ThreadPlan] = []
+    for i in range(0, len(threads), MANY_THREADS):
+        chunk = list(threads[i:i + MANY_THREADS])
+        for attempt in range(5):
+            try:
+                with backend.transaction():
+                    batch = many(chunk)
+                break
+            except Exception as exc:  # a concurrent writer changed a row we read (Postgres): redo the batch
+                if attempt == 4 or not retry(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        done.extend(batch)
+        if progress:
+            progress(len(batch))
+    return done
+
+
 def _retryable(exc: BaseException) -> bool:
     name = type(exc).__name__
     return name in ("SerializationFailure", "DeadlockDetected")
@@ -232,14 +254,23 @@ def prune(store: Any, threads: Sequence[str] = (), *, keep: int | None = None, o
     try:
         targets = _targets(backend, threads)
 
-        def work(tid: str) -> ThreadPlan:
-            rows = backend.thread_rows(tid)
-            d = plan_thread(rows, keep, cutoff)
-            writes, extra_bytes, blobs = backend.apply(tid, d, dry_run)
+        def plan(tid: str, d: Deletion, stats: tuple[int, int, int]) -> ThreadPlan:
+            writes, extra_bytes, blobs = stats
             return ThreadPlan(tid, d.total, len(d.deleted), d.total - len(d.deleted), writes, blobs,
                               d.bytes + extra_bytes, d.kept_for_deps)
 
-        return _run("prune", backend, targets, work, dry_run, vacuum, vacuum_full, progress)
+        def work(tid: str) -> ThreadPlan:
+            d = plan_thread(backend.thread_rows(tid), keep, cutoff)
+            return plan(tid, d, backend.apply(tid, d, dry_run))
+
+        many = None
+        if hasattr(backend, "apply_many"):  # a batch of threads in a few statements, not a few per thread
+            def many(tids: list[str]) -> list[ThreadPlan]:
+                rows = backend.thread_rows_many(tids)
+                items = [(t, plan_thread(rows[t], keep, cutoff), rows[t]) for t in tids]
+                return [plan(t, d, st) for (t, d, _), st in zip(items, backend.apply_many(items, dry_run), strict=True)]
+
+        return _run("prune", backend, targets, work, dry_run, vacuum, vacuum_full, progress, many)
     finally:
         backend.close()
 
@@ -280,14 +311,18 @@ def _targets(backend: PruneBackend, threads: Sequence[str]) -> list[str]:
 
 def _run(action: str, backend: PruneBackend, targets: list[str], work: Callable[[str], ThreadPlan],
          dry_run: bool, vacuum: bool, vacuum_full: bool,
-         progress: Callable[[int], Callable[[int], None]] | None) -> PruneResult:
+         progress: Callable[[int], Callable[[int], None]] | None,
+         many: Callable[[list[str]], list[ThreadPlan]] | None = None) -> PruneResult:
     if backend.kind == "memory" and (vacuum or vacuum_full):
         raise UsageError("vacuum applies to SQLite and PostgreSQL files",
                          "an in-memory saver frees the space as soon as the rows go; drop the vacuum option")
     result = PruneResult(action, dry_run, backend=backend.kind)
     result.bytes_before = backend.size()
     tick = progress(len(targets)) if progress else None
-    result.threads = _batches(targets, work, backend, tick, _retryable)
+    if many is not None:
+        result.threads = _many_batches(targets, many, backend, tick, _retryable)
+    else:
+        result.threads = _batches(targets, work, backend, tick, _retryable)
     if not dry_run:
         backend.finish()
     if not dry_run and (vacuum or vacuum_full):

@@ -79,6 +79,83 @@ VACUUM_SQL = "VACUUM (ANALYZE) checkpoints, checkpoint_writes, checkpoint_blobs"
 VACUUM_FULL_SQL = "VACUUM (FULL, ANALYZE) checkpoints, checkpoint_writes, checkpoint_blobs"
 
 
+# Many threads at once (one statement per step for a whole batch, not per thread).
+ROWS_MANY_SQL = ROWS_SQL.replace("SELECT checkpoint_ns,", "SELECT thread_id, checkpoint_ns,", 1) \
+    .replace("WHERE thread_id = %s", "WHERE thread_id = ANY(%s::text[])")
+MANY_KEYS = "unnest(%(t)s::text[], %(ns)s::text[], %(ids)s::text[]) AS k(t, ns, id)"
+WRITES_STATS_MANY_SQL = f"""
+SELECT k.t AS thread_id, count(*) AS n, coalesce(sum(length(w.blob)), 0) AS bytes
+FROM {MANY_KEYS} JOIN checkpoint_writes w ON w.thread_id = k.t AND w.checkpoint_ns = k.ns AND w.checkpoint_id = k.id
+GROUP BY k.t
+"""
+DELETE_WRITES_MANY_SQL = f"""
+DELETE FROM checkpoint_writes w USING {MANY_KEYS}
+WHERE w.thread_id = k.t AND w.checkpoint_ns = k.ns AND w.checkpoint_id = k.id
+"""
+DELETE_CHECKPOINTS_MANY_SQL = f"""
+DELETE FROM checkpoints c USING {MANY_KEYS}
+WHERE c.thread_id = k.t AND c.checkpoint_ns = k.ns AND c.checkpoint_id = k.id
+"""
+NULL_PARENTS_MANY_SQL = f"""
+UPDATE checkpoints c SET parent_checkpoint_id = NULL FROM {MANY_KEYS}
+WHERE c.thread_id = k.t AND c.checkpoint_ns = k.ns AND c.checkpoint_id = k.id
+"""
+MANY_BLOB_KEYS = "unnest(%(t)s::text[], %(ns)s::text[], %(ch)s::text[], %(ver)s::text[]) AS k(t, ns, ch, ver)"
+BLOBS_STATS_MANY_SQL = f"""
+SELECT k.t AS thread_id, count(*) AS n, coalesce(sum(length(b.blob)), 0) AS bytes
+FROM {MANY_BLOB_KEYS} JOIN checkpoint_blobs b ON b.thread_id = k.t AND b.checkpoint_ns = k.ns AND b.channel = k.ch
+    AND b.version = k.ver
+GROUP BY k.t
+"""
+DELETE_BLOBS_MANY_SQL = f"""
+DELETE FROM checkpoint_blobs b USING {MANY_BLOB_KEYS}
+WHERE b.thread_id = k.t AND b.checkpoint_ns = k.ns AND b.channel = k.ch AND b.version = k.ver
+"""
+
+
+def thread_rows_many(conn: Any, thread_ids: list[str]) -> dict[str, list[CheckpointRow]]:
+    out: dict[str, list[CheckpointRow]] = {t: [] for t in thread_ids}
+    for r in conn.execute(ROWS_MANY_SQL, (thread_ids,)):
+        out[r["thread_id"]].append(CheckpointRow(
+            r["checkpoint_ns"], r["checkpoint_id"], r["parent_checkpoint_id"], r["ts"], r["v"], r["root"],
+            bool(r["delta"]), r["size"] or 0, r["versions"] or {}))
+    return out
+
+
+def _many(pairs: list[tuple[str, tuple[str, str]]]) -> dict[str, Any]:
+    ordered = sorted(pairs)
+    return {"t": [t for t, _ in ordered], "ns": [k[0] for _, k in ordered], "ids": [k[1] for _, k in ordered]}
+
+
+def apply_many(conn: Any, items: list[tuple[str, Deletion, list[CheckpointRow]]],
+               dry_run: bool) -> list[tuple[int, int, int]]:
+    """`apply` for a batch of threads in a few statements: per thread (writes, bytes, blobs)."""
+    deleted = [(t, k) for t, d, _ in items for k in d.deleted]
+    if not deleted:
+        return [(0, 0, 0) for _ in items]
+    keys = _many(deleted)
+    writes = {r["thread_id"]: (r["n"], int(r["bytes"])) for r in conn.execute(WRITES_STATS_MANY_SQL, keys, prepare=False)}
+    garbage = sorted((t, g) for t, d, rows in items if d.deleted for g in garbage_blobs(rows, d.deleted))
+    bkeys = {"t": [t for t, _ in garbage], "ns": [g[0] for _, g in garbage], "ch": [g[1] for _, g in garbage],
+             "ver": [g[2] for _, g in garbage]}
+    blobs = {r["thread_id"]: (r["n"], int(r["bytes"]))
+             for r in conn.execute(BLOBS_STATS_MANY_SQL, bkeys, prepare=False)} if garbage else {}
+    if not dry_run:
+        conn.execute(DELETE_WRITES_MANY_SQL, keys, prepare=False)
+        conn.execute(DELETE_CHECKPOINTS_MANY_SQL, keys, prepare=False)
+        orphaned = [(t, k) for t, d, _ in items for k in d.orphaned]
+        if orphaned:
+            conn.execute(NULL_PARENTS_MANY_SQL, _many(orphaned), prepare=False)
+        if garbage:
+            conn.execute(DELETE_BLOBS_MANY_SQL, bkeys, prepare=False)
+    out = []
+    for t, _, _ in items:
+        wn, wb = writes.get(t, (0, 0))
+        bn, bb = blobs.get(t, (0, 0))
+        out.append((wn, wb + bb, bn))
+    return out
+
+
 @contextmanager
 def transaction(writer: Any) -> Iterator[None]:
     """One REPEATABLE READ transaction (the isolation level has to be its first statement)."""
@@ -193,6 +270,10 @@ class PostgresPrune:
         return self._rows
 
     def apply(self, t: str, d: Deletion, dry_run: bool) -> tuple[int, int, int]: return apply(self.conn, t, d, dry_run, self._rows)
+    def thread_rows_many(self, ts: list[str]) -> dict[str, list[CheckpointRow]]: return thread_rows_many(self.conn, ts)
+
+    def apply_many(self, items: list[tuple[str, Deletion, list[CheckpointRow]]], dry_run: bool) -> list[tuple[int, int, int]]:
+        return apply_many(self.conn, items, dry_run)
     def delete_thread(self, t: str, dry_run: bool) -> tuple[int, int, int, int]: return delete_thread(self.conn, t, dry_run)
     def size(self) -> int: return size(self.conn)
     def finish(self) -> None: pass
