@@ -126,6 +126,69 @@ def test_copy_then_resume_matches_the_source(tmp_path, direction):
         assert b.get_state(cfg(tid)).values == a.get_state(cfg(tid)).values
 
 
+@pytest.mark.parametrize("direction", ["sqlite->sqlite", "sqlite->postgres", "postgres->sqlite", "postgres->postgres"])
+def test_copy_gives_langgraph_the_source_view_in_every_direction(tmp_path, direction):
+    """Every demo thread copied (rows whole between databases of one kind, values rebuilt as the
+    target's saver stores them across kinds): LangGraph reads the target as it reads the source."""
+    src_kind, dst_kind = direction.split("->")
+    with open_backend(src_kind, _dir(tmp_path / "src")) as src, open_backend(dst_kind, _dir(tmp_path / "dst")) as dst:
+        threads = build_demo(src.saver)
+        all_ids = [t for tids in threads.values() for t in tids]
+        with lgtt.open(src.url) as db:
+            result = db.copy(all_ids, dst.url)
+        assert sorted(t.thread_id for t in result.threads) == sorted(all_ids)
+        assert langgraph_view(dst.saver, threads) == langgraph_view(src.saver, threads)
+        with lgtt.open(dst.url) as db:
+            assert db.check(all_ids).ok
+
+
+def test_import_into_postgres_beside_stray_rows_of_the_thread(tmp_path):
+    """Blobs and writes left behind without their checkpoints (a half-deleted thread) do not block
+    an import: those rows are kept, the rest inserted around them (no COPY), and LangGraph reads the
+    thread as on the source."""
+    with open_backend("sqlite", _dir(tmp_path / "src")) as src:
+        threads = {"steps": build_demo(src.saver)["steps"][:1]}
+        tid = threads["steps"][0]
+        out = tmp_path / "t.jsonl"
+        with lgtt.open(src.url) as db:
+            db.export([tid], out)
+        expected = langgraph_view(src.saver, threads)
+    with pg_database() as url:
+        lgtt.import_file(str(out), url, rename="first")
+        with open_backend_at_pg(url) as saver:
+            saver.conn.execute("INSERT INTO checkpoint_blobs SELECT %s, checkpoint_ns, channel, version, type, blob "
+                               "FROM checkpoint_blobs WHERE thread_id = 'first'", (tid,))
+            stray = saver.conn.execute("SELECT count(*) AS n FROM checkpoint_blobs WHERE thread_id = %s",
+                                       (tid,)).fetchone()["n"]
+            assert stray > 0
+            lgtt.import_file(str(out), url)
+            assert langgraph_view(saver, threads) == expected
+
+
+def test_redacted_key_imported_into_postgres_passes_check(tmp_path):
+    """A redacted key keeps its versions (LangGraph's bookkeeping is unchanged); Postgres gets the
+    saver's `empty` blob rows for them, so `lgtt check` finds nothing missing and LangGraph reads the
+    key as absent, as on SQLite."""
+    from sample_graphs import chat
+
+    with open_backend("sqlite", _dir(tmp_path / "src")) as src:
+        tid = chat.scenario(src.app(chat), "c")[0]
+        out = tmp_path / "r.jsonl"
+        with lgtt.open(src.url) as db:
+            db.export([tid], out, redact=["messages"])
+        original = src.app(chat).get_state(cfg(tid)).values
+        with pg_database() as url:
+            lgtt.import_file(str(out), url)
+            with lgtt.open(url) as db:
+                report = db.check([tid])
+            assert report.ok, [p.kind for p in report.problems]
+            with open_backend_at_pg(url) as saver:
+                redacted = chat.builder.compile(checkpointer=saver).get_state(cfg(tid)).values
+        assert original["messages"] and redacted.get("messages", []) == []
+        assert {k: v for k, v in original.items() if k != "messages"} == \
+            {k: v for k, v in redacted.items() if k != "messages"}
+
+
 def test_an_existing_thread_is_never_overwritten_and_as_renames(tmp_path):
     with open_backend("sqlite", tmp_path) as src:
         threads = build_demo(src.saver)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +20,7 @@ from typing import IO, Any
 import orjson
 
 from lgtt.errors import LgttError, NotFound
+from lgtt.store.transfer import for_file
 
 FORMAT = "lgtt-export"
 VERSION = 1
@@ -80,9 +83,12 @@ def _backend(store: Any) -> Any:
     return source
 
 
-def thread_records(store: Any, thread_id: str, redact: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
-    """One thread's records as stored, with the `redact`ed state keys' values left out."""
-    rows = _backend(store).export_thread(thread_id)
+def thread_records(store: Any, thread_id: str, redact: Sequence[str] = (), *,
+                   as_stored: bool = False) -> Iterator[dict[str, Any]]:
+    """One thread's records, values as stored bytes, with the `redact`ed state keys' values left out.
+    `as_stored`: the target is of the source's kind, so rows may travel whole (copy)."""
+    source = _backend(store)
+    rows = source.export_thread(thread_id, as_stored=True) if as_stored else source.export_thread(thread_id)
     drop = set(redact)
     for rec in rows:
         if drop:
@@ -117,7 +123,7 @@ def export_threads(store: Any, thread_ids: Sequence[str], out: IO[bytes], *, red
     for tid in thread_ids:
         count = ThreadCount(tid)
         for rec in thread_records(store, tid, redact):
-            line = _dumps(rec)
+            line = _dumps(for_file(rec))
             digest.update(line)
             out.write(line)
             result.bytes += len(line)
@@ -235,8 +241,9 @@ def file_records(path: str) -> Iterator[dict[str, Any]]:
 
 # -- writing a store -----------------------------------------------------------------------------
 def write_records(target: Any, records: Iterable[dict[str, Any]], thread_ids: Sequence[str],
-                  rename: str | None, action: str) -> TransferResult:
-    """Write grouped thread records into `target`, refusing existing threads before writing any."""
+                  rename: str | None, action: str, redacted: Sequence[str] = ()) -> TransferResult:
+    """Write grouped thread records into `target`, refusing existing threads before writing any.
+    `redacted`: state keys whose values the records leave out (the export header says which)."""
     if rename is not None and len(thread_ids) != 1:
         raise LgttError(f"--as renames one thread, and there are {len(thread_ids)}", "import or copy one thread at a time")
     names = {t: (rename if rename is not None else t) for t in thread_ids}
@@ -248,7 +255,7 @@ def write_records(target: Any, records: Iterable[dict[str, Any]], thread_ids: Se
         if new is None:
             raise LgttError(f"the records hold thread {tid!r}, which the header does not list",
                             "export the thread again")
-        cps, ws = target.write_thread(new, group)
+        cps, ws = target.write_thread(new, group, redacted)
         result.threads.append(ThreadCount(new, cps, ws, tid if new != tid else None))
     return result
 
@@ -260,7 +267,8 @@ def import_file(path: str, into: str, *, rename: str | None = None) -> TransferR
     header = check_file(path)
     target = Target(into)
     try:
-        return write_records(target, file_records(path), header.get("threads") or [], rename, "import")
+        return write_records(target, file_records(path), header.get("threads") or [], rename, "import",
+                             header.get("redacted") or [])
     finally:
         target.close()
 
@@ -276,7 +284,67 @@ def copy_threads(store: Any, thread_ids: Sequence[str], to: str, *, rename: str 
 
     target = Target(to)
     try:
-        records = itertools.chain.from_iterable(thread_records(store, t) for t in thread_ids)
-        return write_records(target, records, thread_ids, rename, "copy")
+        same = target.kind == store.kind  # rows travel whole between databases of one kind
+        records = itertools.chain.from_iterable(thread_records(store, t, as_stored=same) for t in thread_ids)
+        with read_ahead(records) as ahead:
+            return write_records(target, ahead, thread_ids, rename, "copy")
     finally:
         target.close()
+
+
+class read_ahead:
+    """`records` read by a second thread into a bounded queue, so that the source's reads (and the
+    server's work behind them) overlap the target's writes; a context manager that stops and joins
+    the reader, closing `records` in its thread, however the writing ends."""
+
+    CHUNK = 32  # records per queue item
+    DEPTH = 4  # queue items: at most (DEPTH + 2) * CHUNK records in memory
+
+    def __init__(self, records: Iterator[dict[str, Any]]) -> None:
+        self.records = records
+        self.queue: queue.Queue[tuple[list[dict[str, Any]], BaseException | None, bool]] = queue.Queue(self.DEPTH)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._read, name="lgtt-copy-reader", daemon=True)
+
+    def _put(self, item: tuple[list[dict[str, Any]], BaseException | None, bool]) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self) -> None:
+        try:
+            chunk: list[dict[str, Any]] = []
+            for rec in self.records:
+                chunk.append(rec)
+                if len(chunk) >= self.CHUNK:
+                    if not self._put((chunk, None, False)):
+                        return
+                    chunk = []
+            self._put((chunk, None, True))
+        except BaseException as exc:  # noqa: BLE001  handed to the writing thread, raised there
+            self._put(([], exc, True))
+        finally:
+            close = getattr(self.records, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        while True:
+            chunk, exc, last = self.queue.get()
+            yield from chunk
+            if exc is not None:
+                raise exc
+            if last:
+                return
+
+    def __enter__(self) -> read_ahead:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()

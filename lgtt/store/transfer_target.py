@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from lgtt.dburl import parse_db, redact
@@ -26,11 +26,12 @@ class Target:
     def exists(self, thread_id: str) -> bool:
         return self.backend.thread_exists(self.conn, thread_id)
 
-    def write_thread(self, thread_id: str, records: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    def write_thread(self, thread_id: str, records: Iterable[dict[str, Any]],
+                     redacted: Collection[str] = ()) -> tuple[int, int]:
         """One transaction: all of the thread's rows, or none."""
         with self.backend.target_transaction(self.conn, thread_id):
             self.refuse_existing(thread_id)
-            return self.backend.import_thread(self.conn, thread_id, records)
+            return self.backend.import_thread(self.conn, thread_id, records, redacted)
 
     def refuse_existing(self, thread_id: str) -> None:
         if self.exists(thread_id):
@@ -38,4 +39,8 @@ class Target:
                             "pass --as NEW_THREAD to import it under another id (lgtt never overwrites a thread)")
 
     def close(self) -> None:
-        self.conn.close()
+        close = getattr(self.backend, "close_target", None)
+        if close is not None:
+            close(self.conn)
+        else:
+            self.conn.close()
