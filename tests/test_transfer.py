@@ -442,3 +442,22 @@ def test_transfer_summary_shows_hostile_thread_ids_as_text(tmp_path):
         proc = _lgtt("--db", src.url, "copy", tid, "--to", str(tmp_path / "dst.sqlite"))
     assert proc.returncode == 0, proc.stderr
     assert "[red]x\\x1b[2J-1" in proc.stdout and "\x1b" not in proc.stdout and "\\[" not in proc.stdout
+
+
+def test_redis_refuses_export_copy_and_import_in_one_line(tmp_path, redis_url):
+    """Redis is neither a source nor a target of transfers yet: one clear line, nothing written."""
+    from sample_graphs import steps
+
+    with open_backend("sqlite", _dir(tmp_path / "src")) as src:
+        tid = steps.scenario(src.app(steps), "s")[0]
+        out = tmp_path / "s.jsonl"
+        with lgtt.open(src.url) as db:
+            db.export([tid], out)
+    with open_backend("redis", tmp_path, redis_url) as rd:
+        rtid = steps.scenario(rd.app(steps), "r")[0]
+        for args in (("--db", redis_url, "export", rtid), ("--db", redis_url, "copy", rtid, "--to", str(tmp_path / "d.sqlite")),
+                     ("import", str(out), "--into", redis_url), ("--db", src.url, "copy", tid, "--to", redis_url)):
+            proc = _lgtt(*args)
+            lines = proc.stderr.strip().splitlines()
+            assert proc.returncode != 0 and len(lines) == 1 and lines[0].startswith("lgtt: "), (args, proc.stderr)
+        assert not (tmp_path / "d.sqlite").exists()

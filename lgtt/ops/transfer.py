@@ -280,6 +280,7 @@ def copy_threads(store: Any, thread_ids: Sequence[str], to: str, *, rename: str 
         raise NotFound(f"thread {missing[0]!r} not found", "list threads with `lgtt threads`")
     if not thread_ids:
         raise LgttError("no threads to copy", "name THREAD(s) or pass --where KEY=VALUE")
+    _backend(store)  # refuse a source that cannot be read before the target is set up
     from lgtt.store.transfer_target import Target
 
     target = Target(to)
