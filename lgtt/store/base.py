@@ -100,6 +100,18 @@ class Deletion:
     kept_for_deps: int  # older checkpoints kept because kept ones depend on them
 
 
+class DictCheckpoints:
+    """Writers whose backend stores a checkpoint as a dict (Postgres jsonb, Redis JSON, any saver):
+    fork edits it as is. (SQLite's writer packs and unpacks its msgpack blob instead.)"""
+
+    def checkpoint_map(self, type_: Any, stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored checkpoint as a dict to edit (a shallow copy)."""
+        return dict(stored)
+
+    def stored_checkpoint(self, type_: Any, cp: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return type_, cp
+
+
 class PruneBackend(Protocol):
     """What `prune` and `delete` need of a backend (each backend's prune.py)."""
 

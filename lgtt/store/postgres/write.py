@@ -8,6 +8,7 @@ from typing import Any
 
 from langgraph.checkpoint.postgres import PostgresSaver
 
+from lgtt.store.base import DictCheckpoints
 from lgtt.store.postgres.connect import connect
 
 PATH_LINKS_SQL = "SELECT checkpoint_id, parent_checkpoint_id FROM checkpoints WHERE thread_id = %s AND checkpoint_ns = %s"
@@ -58,7 +59,7 @@ VALUES (%s, %s, %s, %s, %s, %s, %s)
 """
 
 
-class PostgresWriter:
+class PostgresWriter(DictCheckpoints):
     """Transactions that change a PostgresSaver database (never runs setup or migrations)."""
 
     def __init__(self, url: str, serde: Any) -> None:
@@ -101,13 +102,6 @@ class PostgresWriter:
     def raw_checkpoint(self, thread_id: str, ns: str, checkpoint_id: str) -> tuple[str | None, str | None, dict[str, Any], dict[str, Any]]:
         r = self.conn.execute(ROW_SQL, (thread_id, ns, checkpoint_id)).fetchone()
         return r["parent_checkpoint_id"], r["type"], r["checkpoint"], r["metadata"] or {}
-
-    def checkpoint_map(self, type_: Any, stored: dict[str, Any]) -> dict[str, Any]:
-        """A stored checkpoint as a dict to edit (a shallow copy)."""
-        return dict(stored)
-
-    def stored_checkpoint(self, type_: Any, cp: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        return type_, cp
 
     def insert_raw(self, thread_id: str, ns: str, checkpoint_id: str, parent: str | None,
                    type_: str | None, checkpoint: dict[str, Any], metadata: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from lgtt.store.base import DictCheckpoints
 from lgtt.store.redis import client as rc
 from lgtt.store.redis import keys as k
 
@@ -25,7 +26,7 @@ META_FIELDS = ("$.thread_id=t", "$.checkpoint_ns=ns", "$.checkpoint_id=id", "$.m
 WRITE_DOC_FIELDS = ("$.thread_id=t", "$=doc")
 
 
-class RedisWriter:
+class RedisWriter(DictCheckpoints):
     """What ops/fork.py asks of a writer, on a read-write connection of its own."""
 
     def __init__(self, store: Any) -> None:
@@ -155,13 +156,6 @@ class RedisWriter:
         for doc in sorted(docs, key=lambda d: int(d["idx"])):
             self._add_write(dst, doc, head_id)
         return len(docs)
-
-    def checkpoint_map(self, type_: Any, stored: dict[str, Any]) -> dict[str, Any]:
-        """A stored checkpoint as a dict to edit (a shallow copy)."""
-        return dict(stored)
-
-    def stored_checkpoint(self, type_: Any, cp: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        return type_, cp
 
     def insert_raw(self, thread_id: str, ns: str, checkpoint_id: str, parent: str | None,
                    type_: Any, checkpoint: dict[str, Any], metadata: dict[str, Any]) -> None:

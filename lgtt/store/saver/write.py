@@ -9,8 +9,10 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from lgtt.store.base import DictCheckpoints
 
-class SaverWriter:
+
+class SaverWriter(DictCheckpoints):
     """Fork support for savers lgtt has no SQL for. Not one transaction: on failure the new
     thread is removed again with `delete_thread`, so no partial thread is left behind."""
 
@@ -85,13 +87,6 @@ class SaverWriter:
         t = self.saver.get_tuple(self._conf(thread_id, ns, checkpoint_id))
         parent = t.parent_config["configurable"]["checkpoint_id"] if t.parent_config else None
         return parent, None, copy.copy(t.checkpoint), dict(t.metadata or {})
-
-    def checkpoint_map(self, type_: Any, stored: dict[str, Any]) -> dict[str, Any]:
-        """A stored checkpoint as a dict to edit (a shallow copy)."""
-        return dict(stored)
-
-    def stored_checkpoint(self, type_: Any, cp: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        return type_, cp
 
     def insert_raw(self, thread_id: str, ns: str, checkpoint_id: str, parent: str | None,
                    type_: Any, checkpoint: dict[str, Any], metadata: dict[str, Any]) -> None:
