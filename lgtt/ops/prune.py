@@ -181,31 +181,41 @@ def open_backend(store: Any, *, read_only: bool = False) -> PruneBackend:
     return backend
 
 
+def _in_transaction(backend: PruneBackend, work: Callable[[], list[ThreadPlan]],
+                    retry: Callable[[BaseException], bool]) -> list[ThreadPlan]:
+    """`work()` in one transaction, redone (5 tries in all) when a concurrent writer changed a row it read (Postgres)."""
+    for attempt in range(5):
+        try:
+            with backend.transaction():
+                return work()
+        except Exception as exc:
+            if attempt == 4 or not retry(exc):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def _batches(threads: Sequence[str], work: Callable[[str], ThreadPlan], backend: PruneBackend,
              progress: Callable[[int], None] | None, retry: Callable[[BaseException], bool]) -> list[ThreadPlan]:
     """Run `work` on whole threads, several per transaction, committed every BATCH_SECONDS."""
     done: list[ThreadPlan] = []
     i = 0
     while i < len(threads):
-        for attempt in range(5):
-            batch: list[ThreadPlan] = []
-            try:
-                with backend.transaction():
-                    t0 = time.perf_counter()
-                    j = i
-                    while j < len(threads) and (j == i or (time.perf_counter() - t0 < BATCH_SECONDS
-                                                           and j - i < BATCH_THREADS)):
-                        batch.append(work(threads[j]))
-                        j += 1
-                break
-            except Exception as exc:  # a concurrent writer changed a row we read (Postgres): redo the batch
-                if attempt == 4 or not retry(exc):
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        done.extend(batch)
-        i += len(batch)
+        def batch(start: int = i) -> list[ThreadPlan]:
+            out: list[ThreadPlan] = []
+            t0 = time.perf_counter()
+            j = start
+            while j < len(threads) and (j == start or (time.perf_counter() - t0 < BATCH_SECONDS
+                                                       and j - start < BATCH_THREADS)):
+                out.append(work(threads[j]))
+                j += 1
+            return out
+
+        plans = _in_transaction(backend, batch, retry)
+        done.extend(plans)
+        i += len(plans)
         if progress:
-            progress(len(batch))
+            progress(len(plans))
     return done
 
 
@@ -215,15 +225,7 @@ def _many_batches(threads: Sequence[str], many: Callable[[list[str]], list[Threa
     done: list[ThreadPlan] = []
     for i in range(0, len(threads), MANY_THREADS):
         chunk = list(threads[i:i + MANY_THREADS])
-        for attempt in range(5):
-            try:
-                with backend.transaction():
-                    batch = many(chunk)
-                break
-            except Exception as exc:  # a concurrent writer changed a row we read (Postgres): redo the batch
-                if attempt == 4 or not retry(exc):
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        batch = _in_transaction(backend, lambda chunk=chunk: many(chunk), retry)
         done.extend(batch)
         if progress:
             progress(len(batch))
